@@ -314,4 +314,3 @@ export const tableriscv64: GeneratedTable = {
     [450, 'set_mempolicy_home_node', [['start', 'unsigned long', 64, false], ['len', 'unsigned long', 64, false], ['home_node', 'unsigned long', 64, false], ['flags', 'unsigned long', 64, false]]],
   ],
 };
-// x
