@@ -88,6 +88,39 @@ function checkWhenArches(statements: readonly Statement[], declared: readonly Ar
   }
 }
 
+// declareNames registers consts and params (one namespace), resolving param
+// types and defaults, and returns the params in slot order.
+function declareNames(gathered: Gathered, globals: Globals, scope: Scope, arches: readonly ArchName[]): CheckedParam[] {
+  const { report, tables } = globals;
+  const params = globals.params as Map<string, { slot: number; type: ParamType }>;
+  const consts = globals.consts as Map<string, ConstDeclaration>;
+  const spans = new Map<string, Span>();
+  const declare = (name: string, span: Span): boolean => {
+    if (spans.has(name)) report(diagnostics.duplicateName(name, span));
+    else spans.set(name, span);
+    return spans.get(name) === span;
+  };
+  for (const declaration of gathered.consts) {
+    if (declare(declaration.name.name, declaration.name.span)) consts.set(declaration.name.name, declaration);
+  }
+  const checkedParams: CheckedParam[] = [];
+  for (const declaration of gathered.params) {
+    const name = declaration.name.name;
+    const fresh = declare(name, declaration.name.span);
+    const type = resolveType(declaration.type, report);
+    if (!type || !fresh) continue;
+    params.set(name, { slot: checkedParams.length, type });
+    const base = { name, type, span: declaration.span };
+    const value = declaration.defaultValue && resolveDefault(declaration.defaultValue, type, name, scope);
+    checkedParams.push(value === undefined ? base : { ...base, defaultValue: value });
+  }
+  for (const [name, span] of spans) {
+    if (arches.some((arch) => tables.constant(name, arch) !== undefined)) report(diagnostics.shadowsConstant(name, span));
+  }
+  for (const declaration of consts.values()) constTemplate(declaration, scope);
+  return checkedParams;
+}
+
 /**
  * check resolves a parsed (or loaded) policy for the arches it serves and
  * collects all diagnostics. The result holds a policy only without errors.
@@ -101,42 +134,12 @@ export function check(input: Program | LoadedPolicy, options: CheckOptions = {})
   const tables = options.tables ?? defaultTables();
   const gathered = gather(program, report);
   const archDeclaration = gathered.singles.get('arch') as ArchDeclaration | undefined;
-  const choice = chooseArches(archDeclaration, options.arch, tables.hostArch(), report);
+  const choice = chooseArches(archDeclaration, options.arch, () => tables.hostArch(), report);
   checkWhenArches(gathered.statements, choice.declared, report);
 
-  const params = new Map<string, { slot: number; type: ParamType }>();
-  const consts = new Map<string, ConstDeclaration>();
-  const globals: Globals = { tables, params, consts, constCache: new Map(), resolving: new Set(), report };
-  const firstArch: ArchName = choice.arches[0] ?? tables.hostArch();
-  const globalScope: Scope = { arch: firstArch, globals, loops: new Map() };
-  const spans = new Map<string, Span>();
-  const declare = (name: string, span: Span): boolean => {
-    if (spans.has(name)) {
-      report(diagnostics.duplicateName(name, span));
-      return false;
-    }
-    spans.set(name, span);
-    return true;
-  };
-  for (const declaration of gathered.consts) {
-    if (declare(declaration.name.name, declaration.name.span)) consts.set(declaration.name.name, declaration);
-  }
-  const checkedParams: CheckedParam[] = [];
-  for (const declaration of gathered.params) {
-    const name = declaration.name.name;
-    const fresh = declare(name, declaration.name.span);
-    const type = resolveType(declaration.type, report);
-    if (!type || !fresh) continue;
-    params.set(name, { slot: checkedParams.length, type });
-    const base = { name, type, span: declaration.span };
-    const value = declaration.defaultValue && resolveDefault(declaration.defaultValue, type, name, globalScope);
-    checkedParams.push(value === undefined ? base : { ...base, defaultValue: value });
-  }
-  for (const [name, span] of spans) {
-    if (choice.arches.some((arch) => tables.constant(name, arch) !== undefined)) report(diagnostics.shadowsConstant(name, span));
-  }
-  for (const declaration of consts.values()) constTemplate(declaration, globalScope);
-
+  const globals: Globals = { tables, params: new Map(), consts: new Map(), constCache: new Map(), resolving: new Set(), report };
+  const globalScope: Scope = { arch: choice.arches[0] ?? choice.declared?.[0] ?? 'x86_64', globals, loops: new Map() };
+  const params = declareNames(gathered, globals, globalScope, choice.arches);
   const actionOf = (kind: 'default' | 'badarch'): Action | undefined => {
     const declaration = gathered.singles.get(kind) as { action: ActionNode } | undefined;
     return declaration ? resolveAction(declaration.action, globalScope) : DEFAULT_ACTION;
@@ -144,7 +147,7 @@ export function check(input: Program | LoadedPolicy, options: CheckOptions = {})
   const defaultAction = actionOf('default');
   const badArchAction = actionOf('badarch');
 
-  const context: RuleContext = { loopSlots: new Map(), nextSlot: checkedParams.length, syscallUse: new Map() };
+  const context: RuleContext = { loopSlots: new Map(), nextSlot: params.length, syscallUse: new Map() };
   const arches: CheckedArch[] = choice.arches.map((arch) => ({
     arch,
     items: compileStatements(gathered.statements, { arch, globals, loops: new Map() }, context),
@@ -158,20 +161,30 @@ export function check(input: Program | LoadedPolicy, options: CheckOptions = {})
     ...(name === undefined ? {} : { name }),
     defaultAction,
     badArchAction,
-    params: checkedParams,
+    params,
     slotCount: context.nextSlot,
     arches,
   };
   return { policy, diagnostics: unique };
 }
 
+// dedupe drops repeats (a rule is checked once per arch and syscall) and
+// orders diagnostics by place: files in order of first mention, then offset.
 function dedupe(found: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return found.filter((d) => {
+  const files = new Map<string, number>();
+  const unique = found.filter((d) => {
     const key = `${d.code}|${d.message}|${d.span?.file}|${d.span?.start}|${d.span?.end}`;
     if (seen.has(key)) return false;
     seen.add(key);
+    if (d.span && !files.has(d.span.file)) files.set(d.span.file, files.size);
     return true;
+  });
+  const order = (d: Diagnostic): [number, number] => (d.span ? [files.get(d.span.file)!, d.span.start] : [-1, 0]);
+  return unique.sort((a, b) => {
+    const [fileA, startA] = order(a);
+    const [fileB, startB] = order(b);
+    return fileA - fileB || startA - startB;
   });
 }
 

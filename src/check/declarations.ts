@@ -6,7 +6,7 @@ import * as diagnostics from '../diagnostics.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { action, ARCH_NAMES, type Action, type ArchName } from '../ir/model.js';
 import type { ActionNode, ArchDeclaration, Identifier, TypeNode, ValueNode } from '../syntax/ast.js';
-import { SCALAR_LIMITS, describeType, type ParamType, type ParamValue, type ScalarTypeName } from './checked.js';
+import { SCALAR_LIMITS, describeType, type ParamType, type ParamValue } from './checked.js';
 import { constantValue, type Scope } from './scope.js';
 
 type Report = (diagnostic: Diagnostic) => void;
@@ -40,7 +40,7 @@ export interface ArchChoice {
 export function chooseArches(
   declaration: ArchDeclaration | undefined,
   requested: string | undefined,
-  host: ArchName,
+  host: () => ArchName,
   report: Report,
 ): ArchChoice {
   const declared = declaration ? checkArchList(declaration.arches, report) : undefined;
@@ -54,7 +54,7 @@ export function chooseArches(
     }
     chosen = [requested];
   } else {
-    chosen = declared ? [...declared] : [host];
+    chosen = declared ? [...declared] : [host()];
   }
   const ordered = chosen.includes('x86_64') ? ['x86_64' as const, ...chosen.filter((a) => a !== 'x86_64')] : chosen;
   return declared ? { declared, arches: ordered } : { arches: ordered };

@@ -4,7 +4,7 @@
  * repeat. Syscalls missing on the arch are noted for the caller to judge.
  */
 import * as diagnostics from '../diagnostics.js';
-import type { ArchName, Span } from '../ir/model.js';
+import { TRUE, type ArchName, type Span } from '../ir/model.js';
 import type { ForBlock, RuleStatement, Statement, SyscallReference } from '../syntax/ast.js';
 import { reduceToWidth } from './arithmetic.js';
 import type { CheckedItem, ConditionTemplate, ParamType } from './checked.js';
@@ -12,7 +12,6 @@ import { describeType } from './checked.js';
 import { compileCondition } from './conditions.js';
 import { resolveAction } from './declarations.js';
 import { constantValue, resolveReference, type ArgumentLayout, type Scope } from './scope.js';
-import { TRUE } from '../ir/model.js';
 
 /** X32_SYSCALL_BIT marks x32 syscall numbers. */
 const X32_SYSCALL_BIT = 0x4000_0000;

@@ -18,16 +18,30 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The values util.parseArgs returns for an options table. */
+export type ParsedValues<O extends Options> = {
+  [K in keyof O]?: O[K] extends { type: 'boolean' }
+    ? boolean
+    : O[K] extends { multiple: true }
+      ? string[]
+      : string;
+};
+
 /**
  * parseCommandLine runs util.parseArgs in strict mode and turns its errors
  * into a UsageError that names the command.
  */
-export function parseCommandLine<O extends Options>(command: string, argv: readonly string[], options: O) {
+export function parseCommandLine<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+): { values: ParsedValues<O>; positionals: string[] } {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return { values: values as ParsedValues<O>, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${command}: ${message.replace(/\. To specify a positional.*$/s, '')}`);
+    throw new UsageError(`${message.replace(/\. To specify a positional.*$/s, '')} (see nabla-seccomp ${command} --help)`);
   }
 }
 

@@ -28,10 +28,12 @@ anything else is a policy, compiled first with its params.
 
 Options:
   --arch A            the calling arch (x86_64, x32, i386, aarch64, arm, riscv64);
-                      x32 numbers get the x32 bit set for you
+                      x32 numbers get the x32 bit set for you. A policy is
+                      compiled for its declared arches (or the host's), as
+                      'compile' does; a caller it does not serve meets badarch
   --syscall NAME|NR   the syscall, by name in A's table or by number
   --args A0,A1,…      up to six argument values (decimal, 0x…, 0o…, 0b…, negative
-                      values wrap modulo 2^64); missing ones are 0
+                      values wrap modulo 2^64: write --args=-1,…); missing ones are 0
   --ip N              the instruction pointer (default 0)
   --param NAME=JSON   bind a policy param (repeatable)
   --params FILE.json  bind params from a JSON object
@@ -71,7 +73,9 @@ Options:
       }
       program = disassemble(readBytes(file)).instructions;
     } else {
-      program = compilePolicyFile(file, { arch, bindings: readBindings(values), io }).instructions;
+      // The policy compiles as `compile` compiles it by default (its declared arches,
+      // or the host's); --arch names only the caller, so a foreign caller meets badarch.
+      program = compilePolicyFile(file, { bindings: readBindings(values), io }).instructions;
     }
     let emulator: Emulator;
     try {

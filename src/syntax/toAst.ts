@@ -3,16 +3,18 @@
  * syntax tree of ast.ts. These actions build nodes and nothing else; names,
  * types and ranges are checked later, in src/check.
  */
-import type { Node, NonterminalNode, MatchResult } from 'ohm-js';
+import type { Grammar, Node, NonterminalNode, MatchResult } from 'ohm-js';
 import type { PolicyActionDict, PolicyGrammar } from './generated/policy.ohm-bundle.js';
 import grammarBundle from './generated/policy-grammar.js';
 import type { Span } from '../ir/model.js';
 import type * as Ast from './ast.js';
 
-/** policyGrammar is the compiled grammar of the policy language. */
-export const policyGrammar = grammarBundle as PolicyGrammar;
+const typedGrammar = grammarBundle as PolicyGrammar;
 
-/** Maps string indices of one source text to spans with byte offsets. */
+/** policyGrammar is the compiled grammar of the policy language (grammar/policy.ohm). */
+export const policyGrammar: Grammar = typedGrammar;
+
+/** SpanMaker maps string indices of one source text to spans with byte offsets. */
 export interface SpanMaker {
   span(startIndex: number, endIndex: number): Span;
 }
@@ -236,7 +238,7 @@ const actions: PolicyActionDict<unknown> = {
   },
 };
 
-const semantics = policyGrammar.createSemantics().addOperation<unknown>('toAst', actions);
+const semantics = typedGrammar.createSemantics().addOperation<unknown>('toAst', actions);
 
 /** buildAst turns a successful match into a Program whose spans name `file`. */
 export function buildAst(match: MatchResult, text: string, file: string): Ast.Program {

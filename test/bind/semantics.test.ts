@@ -71,6 +71,12 @@ describe('arguments', () => {
     expect(only('allow prctl where arg0 == 5', 157)).toEqual(compare(argument(0, 32), 'eq', 5n));
   });
 
+  test('declaration keywords stay usable as argument names (sched_setscheduler(pid, policy, param))', () => {
+    expect(only('allow sched_setscheduler where policy == 1 && param == 0', 144)).toEqual(
+      and(compare(argument(1, 32), 'eq', 1n), compare(argument(2, 64), 'eq', 0n)),
+    );
+  });
+
   test('syscall(N) filters raw 64-bit registers even where N has a name', () => {
     const built = model('allow syscall(17) where arg0 == 1\nallow pread64 where arg0 == 1');
     expect(rulesOf(built, 17)!.map((r) => r.condition)).toEqual([

@@ -50,11 +50,6 @@ export function runFilter(filter: Emulator, input: SeccompData): Verdict {
   return { action: result.action, data: result.data, ret: result.ret };
 }
 
-/** sameVerdict compares two verdicts by their return value. */
-export function sameVerdict(left: Verdict, right: Verdict): boolean {
-  return left.ret === right.ret;
-}
-
 /** describeInput prints an input compactly for failure messages. */
 export function describeInput(input: SeccompData): string {
   const args = (input.args ?? []).map((value) => `0x${value.toString(16)}`).join(',');

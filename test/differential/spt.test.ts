@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SeccompData } from '../../src/bpf/seccomp.js';
 import { AuditArch } from '../../src/bpf/seccomp.js';
-import { Emulator, disassemble } from '../../src/bpf/index.js';
+import { Emulator } from '../../src/bpf/index.js';
 import { compileModel } from '../../src/codegen/index.js';
 import type { Condition, Rule, RuleModel } from '../../src/ir/model.js';
 import { action, and, argument, compare, or, rule, ruleModel } from '../../src/ir/model.js';

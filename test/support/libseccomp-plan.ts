@@ -179,6 +179,11 @@ function comparison(literal: Compare, arch: ArchName, where: string): ScmpCompar
   if (literal.mask === widthMask(literal.arg.width)) {
     return { argument, operator: ScmpCompare[literal.op], datumA: literal.value, datumB: 0n };
   }
+  // A single-bit test `(x & bit) != 0` is the masked equality `(x & bit) == bit`.
+  const singleBit = literal.mask !== 0n && (literal.mask & (literal.mask - 1n)) === 0n;
+  if (literal.op === 'ne' && literal.value === 0n && singleBit) {
+    return { argument, operator: ScmpCompare.maskedEq, datumA: literal.mask, datumB: literal.mask };
+  }
   if (literal.op !== 'eq') {
     throw new NotExpressibleError(`${where}: libseccomp has only masked ==, not masked ${literal.op}`);
   }

@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: measures our filters against libseccomp's in the same run
+ * and prints one section per policy, then the targets with PASS/FAIL. The
+ * full results go to bench/results/latest.json.
+ *
+ * Environment: BENCH_ITERATIONS (kernel loop length, default 100000),
+ * BENCH_REPEATS (kernel runs per filter, default 9), BENCH_KERNEL=0 to skip
+ * the kernel timing.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { archTable } from '../src/arch/index.js';
+import { libseccompAvailable, libseccompVersion } from '../test/support/libseccomp.js';
+import { createKernelWorkspace, type KernelWorkspace } from './measure/kernel.js';
+import { benchPolicies } from './policies/index.js';
+import { judgeTargets, renderTargets } from './report/targets.js';
+import { renderPolicy } from './report/table.js';
+import { measurePolicy, type PolicyResult, type RunOptions } from './run.js';
+
+const benchDirectory = dirname(fileURLToPath(import.meta.url));
+const root = join(benchDirectory, '..');
+
+function positiveInteger(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+function kernelOptions(): { options: Pick<RunOptions, 'kernel' | 'kernelSkipReason'>; workspace?: KernelWorkspace } {
+  if (process.env.BENCH_KERNEL === '0') return { options: { kernelSkipReason: 'BENCH_KERNEL=0' } };
+  if (process.platform !== 'linux' || process.arch !== 'x64') return { options: { kernelSkipReason: 'needs x86_64 Linux' } };
+  try {
+    const workspace = createKernelWorkspace();
+    const iterations = positiveInteger('BENCH_ITERATIONS', 100_000);
+    const repeats = positiveInteger('BENCH_REPEATS', 9);
+    return { options: { kernel: { workspace, iterations, repeats } }, workspace };
+  } catch (error) {
+    return { options: { kernelSkipReason: `cannot build the native loop: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+}
+
+function main(): void {
+  const started = Date.now();
+  const library = libseccompAvailable();
+  const libseccomp = library.ok ? libseccompVersion() : undefined;
+  console.log(`nabla-seccomp bench: x86_64 tables of Linux ${archTable('x86_64').kernelVersion}, running on ${release()}, node ${process.version}`);
+  console.log(library.ok ? `lsc = libseccomp ${libseccomp}: linear = optimize 1 (its default), tree = optimize 2` : `libseccomp n/a: ${library.reason}`);
+  console.log('executed = instructions the emulator runs per syscall; allowed inputs = one per allowing rule term');
+  console.log('kernel ns/call = best of the repeated runs (the median is in the JSON); [args] = argument-checked\n');
+  const { options, workspace } = kernelOptions();
+  const results: PolicyResult[] = [];
+  try {
+    for (const policy of benchPolicies()) {
+      const result = measurePolicy(policy, { root, ...options });
+      results.push(result);
+      console.log(renderPolicy(result));
+    }
+  } finally {
+    workspace?.dispose();
+  }
+  const targets = judgeTargets(results);
+  console.log(renderTargets(targets));
+  const output = join(benchDirectory, 'results', 'latest.json');
+  mkdirSync(dirname(output), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    host: { kernel: release(), node: process.version, libseccomp: libseccomp ?? null },
+    kernelTiming: options.kernel ? { iterations: options.kernel.iterations, repeats: options.kernel.repeats } : { skipped: options.kernelSkipReason },
+    policies: results,
+    targets,
+  };
+  writeFileSync(output, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`);
+  console.log(`\nresults written to ${output} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+main();

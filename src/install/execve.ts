@@ -1,0 +1,108 @@
+/**
+ * Replacing the process with another program through execve(2), prepared in
+ * advance so that nothing is allocated or looked up between installing a
+ * filter and the jump: the path, argv and envp are laid out as C strings and
+ * pointer arrays first, and `PreparedExec.exec` then makes one system call.
+ */
+import { Errno } from './constants.js';
+import { InstallError, systemCallFailed } from './errors.js';
+import { nativeCalls } from './ffi.js';
+
+/** PreparedExec is an execve(2) with its memory laid out, ready to run. */
+export interface PreparedExec {
+  readonly path: string;
+  /**
+   * registers are execve's three arguments as the filter will see them (the
+   * addresses of path, argv and envp), for checking a filter allows the call.
+   */
+  readonly registers: readonly [bigint, bigint, bigint];
+  /** exec replaces the process; it returns only by throwing InstallError E_EXECVE. */
+  exec(): never;
+}
+
+/** cString lays out a NUL-terminated string. */
+function cString(text: string): Buffer {
+  if (text.includes('\0')) throw new Error(`a string passed to execve contains a NUL byte: ${JSON.stringify(text)}`);
+  return Buffer.from(`${text}\0`, 'utf8');
+}
+
+/** pointerArray lays out a NULL-terminated array of pointers to the given strings. */
+function pointerArray(strings: readonly Buffer[]): Buffer {
+  const calls = nativeCalls();
+  const array = Buffer.alloc((strings.length + 1) * calls.pointerSize);
+  strings.forEach((string, index) => calls.writePointer(array, index * calls.pointerSize, string));
+  return array;
+}
+
+/**
+ * prepareExec lays out `execve(path, argv, envp)`. `path` is used as given
+ * (resolve it against PATH first); `env` becomes `NAME=value` strings.
+ */
+export function prepareExec(
+  path: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): PreparedExec {
+  const calls = nativeCalls();
+  const pathString = cString(path);
+  const argumentStrings = argv.map(cString);
+  const environmentStrings = Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => cString(`${name}=${value}`));
+  const argvArray = pointerArray(argumentStrings);
+  const envpArray = pointerArray(environmentStrings);
+  const addresses = [calls.address(pathString), calls.address(argvArray), calls.address(envpArray)] as const;
+  const keep = [pathString, argumentStrings, environmentStrings, argvArray, envpArray];
+  return {
+    path,
+    registers: [BigInt(addresses[0]), BigInt(addresses[1]), BigInt(addresses[2])],
+    exec(): never {
+      calls.syscall('execve', ...addresses);
+      const errno = calls.errno();
+      void keep;
+      throw systemCallFailed('E_EXECVE', 'execve', `execve(${path})`, errno);
+    },
+  };
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+const SIG_SETMASK = 2;
+const SIGSET_SIZE = 8;
+/** Signals Node sets to SIG_IGN, which execve would pass on to the new program. */
+const IGNORED_BY_NODE = { SIGPIPE: 13, SIGXFSZ: 25 } as const;
+
+/**
+ * prepareProcessForExec undoes what Node did to the process that a new
+ * program would otherwise inherit: O_NONBLOCK on the standard descriptors
+ * (libuv sets it on pipes and terminals), SIGPIPE and SIGXFSZ ignored, and
+ * any blocked signals. Call it just before installing.
+ */
+export function prepareProcessForExec(): void {
+  const calls = nativeCalls();
+  for (const fd of [0, 1, 2]) {
+    const flags = calls.syscall('fcntl', fd, F_GETFL);
+    if (flags !== -1 && (flags & O_NONBLOCK) !== 0) calls.syscall('fcntl', fd, F_SETFL, flags & ~O_NONBLOCK);
+  }
+  const defaultAction = Buffer.alloc(64);
+  for (const signal of Object.values(IGNORED_BY_NODE)) {
+    if (calls.syscall('rt_sigaction', signal, calls.address(defaultAction), 0, SIGSET_SIZE) === -1) {
+      throw systemCallFailed('E_EXECVE', 'execve', 'rt_sigaction', calls.errno());
+    }
+  }
+  const emptySet = Buffer.alloc(SIGSET_SIZE);
+  if (calls.syscall('rt_sigprocmask', SIG_SETMASK, calls.address(emptySet), 0, SIGSET_SIZE) === -1) {
+    throw systemCallFailed('E_EXECVE', 'execve', 'rt_sigprocmask', calls.errno());
+  }
+}
+
+/** isExecveError tells whether an error is a failed execve (the command could not be started). */
+export function isExecveError(error: unknown): error is InstallError {
+  return error instanceof InstallError && error.code === 'E_EXECVE';
+}
+
+/** execveErrnoMeansNotFound tells whether an execve errno means "no such program" (exit 127) rather than 126. */
+export function execveErrnoMeansNotFound(errno: number | undefined): boolean {
+  return errno === Errno.ENOENT;
+}

@@ -1,0 +1,23 @@
+/**
+ * The installer: the project's only use of native code. It installs compiled
+ * filters (`installFilter`), reports what the running kernel supports
+ * (`kernelSupport`), replaces the process with a program (`prepareExec`), and
+ * supervises the `notify` action (`NotificationListener`, `supervise`).
+ *
+ * ffi-napi and ref-napi are loaded on first use, so importing this module is
+ * cheap and works where they are missing; calls then throw InstallError
+ * E_FFI_UNAVAILABLE.
+ */
+export { FILTER_FLAGS, FilterFlagBit, flagBits, type FilterFlag } from './constants.js';
+export { InstallError, type InstallErrorCode, type InstallStep } from './errors.js';
+export { installFilter, prepareInstall, type InstallOptions, type InstallResult, type PreparedInstall } from './install.js';
+export { actionAvailable, flagAvailable, kernelSupport, notifSizes, type KernelSupport, type NotifSizes } from './support.js';
+export { prepareExec, prepareProcessForExec, type PreparedExec } from './execve.js';
+export {
+  NotificationListener,
+  supervise,
+  type NotificationResponse,
+  type SeccompNotification,
+  type SuperviseOptions,
+  type WaitOutcome,
+} from './notify.js';

@@ -1,0 +1,80 @@
+/**
+ * The stage: the program `runSupervised` spawns to become the command. It
+ * reads its request from fd 3, lays out the filter and the execve, says
+ * `installing`, installs the filter on its own thread with NEW_LISTENER,
+ * waits in `read(3, …)` until the supervisor holds a copy of the listener,
+ * and execs the command. See supervised.ts for the whole exchange.
+ *
+ * Failures before the install are written to fd 3 as one JSON line
+ * `{code, step, message, errno}`; a failed execve is printed to stderr and
+ * ends the stage with 127 (not found) or 126, as shells do.
+ */
+import { readSync, writeSync } from 'node:fs';
+import { InstallError } from './errors.js';
+import { execveErrnoMeansNotFound, prepareExec, prepareProcessForExec } from './execve.js';
+import { nativeCalls } from './ffi.js';
+import { prepareInstall } from './install.js';
+import type { StageRequest } from './supervised.js';
+import { STAGE_CHANNEL_FD, STAGE_SYNC_COUNT } from './supervised.js';
+
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/** readRequest reads the one JSON line the supervisor sends. */
+function readRequest(): StageRequest {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(65536);
+  for (;;) {
+    let count: number;
+    try {
+      count = readSync(STAGE_CHANNEL_FD, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      throw error;
+    }
+    if (count === 0) throw new Error('the supervisor closed the channel before sending the request');
+    chunks.push(Buffer.from(chunk.subarray(0, count)));
+    const text = Buffer.concat(chunks).toString('utf8');
+    const end = text.indexOf('\n');
+    if (end >= 0) return JSON.parse(text.slice(0, end)) as StageRequest;
+  }
+}
+
+function report(error: unknown): void {
+  const fields =
+    error instanceof InstallError
+      ? { code: error.code, step: error.step, message: error.message, errno: error.errno }
+      : { message: error instanceof Error ? error.message : String(error) };
+  writeSync(STAGE_CHANNEL_FD, `${JSON.stringify(fields)}\n`);
+}
+
+function run(): void {
+  let prepared;
+  try {
+    const request = readRequest();
+    const calls = nativeCalls();
+    const exec = prepareExec(request.path, request.argv, request.env);
+    const install = prepareInstall(Buffer.from(request.program, 'base64'), { allThreads: false, flags: ['new_listener'] });
+    const syncBuffer = Buffer.alloc(STAGE_SYNC_COUNT);
+    const syncAddress = calls.address(syncBuffer);
+    calls.syscall('fcntl', STAGE_CHANNEL_FD, F_SETFD, FD_CLOEXEC);
+    prepareProcessForExec();
+    prepared = { calls, exec, install, syncBuffer, syncAddress };
+    writeSync(STAGE_CHANNEL_FD, 'installing\n');
+    install.install();
+  } catch (error) {
+    report(error);
+    process.exit(125);
+  }
+  const { calls, exec, syncAddress } = prepared;
+  calls.syscall('read', STAGE_CHANNEL_FD, syncAddress, STAGE_SYNC_COUNT);
+  try {
+    exec.exec();
+  } catch (error) {
+    const errno = error instanceof InstallError ? error.errno : undefined;
+    process.stderr.write(`nabla-seccomp exec: cannot run ${exec.path}: ${(error as Error).message}\n`);
+    process.exit(execveErrnoMeansNotFound(errno) ? 127 : 126);
+  }
+}
+
+run();

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/codegen/index.js';
+import { action } from '../../src/ir/model.js';
+import { createKernelWorkspace, loopArguments, parseLoopOutput, runLoop, type KernelWorkspace } from '../../bench/measure/kernel.js';
+import { RulesBuilder } from '../../bench/policies/build.js';
+import type { KernelCase } from '../../bench/policies/types.js';
+
+const getppid: KernelCase = { label: 'getppid', kind: 'cached', syscall: 'getppid', args: [] };
+const getpid: KernelCase = { label: 'getpid', kind: 'cached', syscall: 'getpid', args: [] };
+
+describe('loop command line and output', () => {
+  it('passes the number, the descriptors and the arguments', () => {
+    const pread: KernelCase = {
+      label: 'pread64',
+      kind: 'argument-checked',
+      syscall: 'pread64',
+      args: [66n, 'buffer', 512n, 4193792n],
+      memoryFile: { fd: 66, size: 4194304 },
+      devNull: 1,
+    };
+    expect(loopArguments(pread, '/tmp/f.bpf', 1000)).toEqual([
+      '--nr', '17', '--iterations', '1000', '--filter', '/tmp/f.bpf', '--memory-file', '66:4194304', '--dev-null', '1',
+      '0x42', 'buffer', '0x200', '0x3ffe00',
+    ]);
+  });
+
+  it('reads the report line and raises the error line', () => {
+    expect(parseLoopOutput('ns_per_call=151.250 first_return=7 first_errno=0\n')).toEqual({ nsPerCall: 151.25, firstReturn: 7, firstErrno: 0 });
+    expect(() => parseLoopOutput('error=child killed by signal 31 at stage 1\n')).toThrow(/killed by signal 31/);
+  });
+});
+
+const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
+
+describe.skipIf(!linuxX64)('the native loop (x86_64 Linux only)', () => {
+  let workspace: KernelWorkspace;
+  beforeAll(() => {
+    workspace = createKernelWorkspace();
+  });
+  afterAll(() => workspace?.dispose());
+
+  const filter = (defaultAction: ReturnType<typeof action>) =>
+    compileModel(new RulesBuilder().add(['getppid', 'exit_group', 'clock_gettime']).model('loop', defaultAction, action('kill_process'))).bytes;
+
+  it('times a syscall without a filter', () => {
+    const run = runLoop(workspace, getpid, undefined, 1000);
+    expect(run.firstErrno).toBe(0);
+    expect(run.firstReturn).toBeGreaterThan(0);
+    expect(run.nsPerCall).toBeGreaterThan(0);
+  });
+
+  it('runs the call under the filter it was given', () => {
+    const path = workspace.writeFilter('errno', filter(action('errno', 1)));
+    expect(runLoop(workspace, getppid, path, 1000).firstErrno).toBe(0);
+    expect(runLoop(workspace, getpid, path, 1000)).toMatchObject({ firstReturn: -1, firstErrno: 1 });
+  });
+
+  it('reports a filter that kills the loop', () => {
+    const path = workspace.writeFilter('kill', filter(action('kill_process')));
+    expect(() => runLoop(workspace, getpid, path, 1000)).toThrow(/killed by signal 31/);
+  });
+});
