@@ -54,9 +54,9 @@ export function measureFrontEnd(root: string, source: FrontEndSource | undefined
     const sameProgram = sameBytes(compileModel(bindSource(root, source)).bytes, compileModel(model).bytes);
     return {
       available: true,
-      pipeline: timeMedian(pipeline, { budgetMs: 250 }),
-      whole: timeMedian(() => compileModel(pipeline()).bytes, { budgetMs: 250 }),
-      parse: timeMedian(() => parse(text, source.file), { budgetMs: 150 }),
+      pipeline: timeMedian(pipeline, { budgetMs: 400 }),
+      whole: timeMedian(() => compileModel(pipeline()).bytes, { budgetMs: 400 }),
+      parse: timeMedian(() => parse(text, source.file), { budgetMs: 400 }),
       check: timeMedian(() => checkOrThrow(parsed, { arch: 'x86_64' }), { budgetMs: 150 }),
       bind: timeMedian(() => bind(checked, source.params), { warmup: 200, budgetMs: 150 }),
       sameProgram,

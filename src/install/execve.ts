@@ -65,6 +65,7 @@ export function prepareExec(
   };
 }
 
+const F_SETFD = 2;
 const F_GETFL = 3;
 const F_SETFL = 4;
 const O_NONBLOCK = 0o4000;
@@ -75,13 +76,18 @@ const IGNORED_BY_NODE = { SIGPIPE: 13, SIGXFSZ: 25 } as const;
 
 /**
  * prepareProcessForExec undoes what Node did to the process that a new
- * program would otherwise inherit: O_NONBLOCK on the standard descriptors
- * (libuv sets it on pipes and terminals), SIGPIPE and SIGXFSZ ignored, and
- * any blocked signals. Call it just before installing.
+ * program would otherwise inherit, or lose: the standard descriptors 0–2 are
+ * made to survive execve (Node marks every descriptor it inherits
+ * close-on-exec, so only these three reach the new program) and lose
+ * O_NONBLOCK (libuv sets it on pipes and terminals); SIGPIPE and SIGXFSZ,
+ * which Node ignores, get their default action back; no signal stays
+ * blocked. Call it just before installing.
  */
 export function prepareProcessForExec(): void {
   const calls = nativeCalls();
   for (const fd of [0, 1, 2]) {
+    // Node marks every descriptor it inherits close-on-exec when it starts.
+    calls.syscall('fcntl', fd, F_SETFD, 0);
     const flags = calls.syscall('fcntl', fd, F_GETFL);
     if (flags !== -1 && (flags & O_NONBLOCK) !== 0) calls.syscall('fcntl', fd, F_SETFL, flags & ~O_NONBLOCK);
   }

@@ -126,8 +126,11 @@ export async function runSupervised(command: SupervisedCommand): Promise<Command
   let hasExited = false;
   void exited.then(() => (hasExited = true));
   const channel = child.stdio[STAGE_CHANNEL_FD] as Socket;
-  const env = Object.fromEntries(Object.entries(command.env).filter((entry) => entry[1] !== undefined));
-  const request: StageRequest = { program: Buffer.from(command.bytes).toString('base64'), path: command.path, argv: command.argv, env };
+  const env = Object.fromEntries(
+    Object.entries(command.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const program = Buffer.from(command.bytes).toString('base64');
+  const request: StageRequest = { program, path: command.path, argv: command.argv, env };
   channel.write(`${JSON.stringify(request)}\n`);
 
   let failure: Error | undefined;
