@@ -14,7 +14,6 @@
 #define SYS_mmap 9
 #define SYS_mprotect 10
 #define SYS_pread64 17
-#define SYS_personality 135
 #define SYS_exit_group 231
 #define SYS_seccomp 317
 

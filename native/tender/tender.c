@@ -9,16 +9,21 @@
  *   1. reads the record from fd 3 into a static buffer and re-checks every
  *      bound in it (the record comes from a trusted writer, so a failed check
  *      means it was tampered with or is from another version);
- *   2. refuses a READ_IMPLIES_EXEC personality, which would make all guest
- *      memory executable;
- *   3. maps guest memory [0x10000, mem_size) read-write, never replacing an
+ *   2. maps guest memory [0x10000, mem_size) read-write, never replacing an
  *      existing mapping;
- *   4. reads each segment's file bytes from the ELF fd and protects its
+ *   3. reads each segment's file bytes from the ELF fd and protects its
  *      pages (never writable and executable together);
- *   5. copies the boot blob to 0x11000, closes fd 3 and the ELF fd;
- *   6. installs the guest filter and jumps to the guest entry.
+ *   4. copies the boot blob to 0x11000, closes fd 3 and the ELF fd;
+ *   5. installs the guest filter and jumps to the guest entry.
  *
  * Any failure writes one line "nabla-spt-tender: ..." to fd 2 and exits 1.
+ *
+ * Unlike the upstream tender, this one does not query personality() for
+ * READ_IMPLIES_EXEC (which would make every readable mapping executable):
+ * on x86_64, exec of a 64-bit ELF clears that flag, and the tender is linked
+ * with a non-executable stack so the kernel never sets it again. A port to an
+ * architecture whose exec keeps the flag must add the check (and the tender
+ * policy must then allow personality(0xffffffff)).
  */
 #include <stdint.h>
 
@@ -38,9 +43,7 @@
 #define MAP_PRIVATE 0x02
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
-#define READ_IMPLIES_EXEC 0x0400000
 #define SECCOMP_SET_MODE_FILTER 1
-#define PERSONALITY_QUERY 0xffffffffUL
 #define MAX_ELF_FD 0x100000U
 
 /* sock_fprog: the kernel's description of a classic-BPF program. */
@@ -215,18 +218,6 @@ static void check_segments(const struct launch_segment *segments,
 
 /* ---- building the guest ---------------------------------------------- */
 
-static void refuse_executable_reads(void)
-{
-    long persona = arch_syscall(SYS_personality, (long)PERSONALITY_QUERY, 0,
-                                0, 0, 0, 0);
-    if (persona < 0)
-        fail("cannot query the personality", -1, persona);
-    if (persona & READ_IMPLIES_EXEC)
-        fail("READ_IMPLIES_EXEC personality would make guest memory "
-             "executable",
-             -1, 0);
-}
-
 static void map_guest_memory(uint64_t mem_size)
 {
     long address = arch_syscall(SYS_mmap, (long)SPT_HOST_MEM_BASE,
@@ -292,7 +283,6 @@ __attribute__((noreturn, used)) void tender_main(void)
     if (boot_mem_size != header->mem_size)
         fail("boot info memory size does not match the header", -1, 0);
 
-    refuse_executable_reads();
     map_guest_memory(header->mem_size);
     for (uint32_t index = 0; index < header->segment_count; index++)
         load_segment(&segments[index], (long)header->elf_fd, (long)index);

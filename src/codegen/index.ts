@@ -73,6 +73,10 @@ function decideGroup(g: Graph, model: RuleModel, members: readonly ArchRules[], 
   const weights = new Map<number, number>();
   for (const member of members) {
     for (const [nr, rules] of member.syscalls) {
+      // On the x86_64 arch value the x32 bit decides whose number it is; a
+      // rule on the other side's numbers can never be reached.
+      if (member.arch === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0) continue;
+      if (member.arch === 'x32' && (nr & X32_SYSCALL_BIT) === 0) continue;
       if (points.has(nr)) continue;
       points.set(nr, lowerRules(g, rules, fallback));
       const w = options.weight?.(member.arch, nr);

@@ -138,3 +138,16 @@ describe('compile errors', () => {
     expect(result.stderr).toMatch(message);
   });
 });
+
+describe('kernel limits', () => {
+  it('refuses a filter over 4096 instructions, naming the limit and the size (exit 1)', async () => {
+    const rules = Array.from({ length: 1000 }, (_, i) => `errno(${1 + (i % 4000)}) syscall(5) where arg2 > ${(BigInt(i) << 32n) + 7n}`);
+    const file = join(scratch(), 'big.policy');
+    writeFileSync(file, `arch x86_64\n${rules.join('\n')}\n`);
+    const result = await cli(['compile', file, '-o', join(scratch(), 'big.bpf')]);
+    expect(result.code).toBe(1);
+    const match = /error\[E_PROGRAM_TOO_LARGE\]: the filter needs (\d+) instructions, more than the kernel's limit of 4096/.exec(result.stderr);
+    expect(match).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThan(4096);
+  });
+});

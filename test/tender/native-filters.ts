@@ -122,14 +122,12 @@ export function sptGuestRules(devices: SptDevices): Rule[] {
 
 /**
  * tenderRules are what the tender itself needs between exec and the guest
- * entry, pinned as the project's tender policy pins them, including
- * personality(0xffffffff), its READ_IMPLIES_EXEC query.
+ * entry, pinned as the project's tender policy pins them.
  */
 export function tenderRules(options: { execFd: number; elfFd: number; memSize: bigint }): Rule[] {
   return [
     { nr: 322, conditions: [eq(0, options.execFd), eq(4, 0x1000 /* AT_EMPTY_PATH */)] }, // execveat
     { nr: 0, conditions: [eq(0, 3)] }, // read(3, ...)
-    { nr: 135, conditions: [eq(0, 0xffffffff)] }, // personality(query)
     {
       nr: 9, // mmap(0x10000, mem_size - 0x10000, RW, PRIVATE|ANONYMOUS|FIXED_NOREPLACE, -1, 0)
       conditions: [eq(0, 0x10000), eq(1, options.memSize - 0x10000n), eq(2, 3), eq(3, 0x100022), eq(4, -1n)],
