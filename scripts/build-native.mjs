@@ -10,15 +10,17 @@
  * the platform is not x86_64 Linux, or no compiler is found, or a build fails,
  * it prints a warning and still exits 0; `--strict` makes failures exit 1.
  * A target is rebuilt only when one of its sources is newer (or `--force`).
+ * `--out=DIRECTORY` builds somewhere else than native/build/.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDirectory = join(root, 'native');
-const buildDirectory = join(nativeDirectory, 'build');
+const outOption = process.argv.find((argument) => argument.startsWith('--out='));
+const buildDirectory = outOption === undefined ? join(nativeDirectory, 'build') : resolve(outOption.slice('--out='.length));
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
 const compiler = process.env.CC || 'cc';

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# The demo: compile the shipped policies, show one filter, and ask it about a
-# few calls.
+# The demo: run a Solo5 spt unikernel under the shipped policy, then compile
+# the shipped policies, show one filter, and ask it about a few calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli() { node bin/nabla-seccomp.js "$@"; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+echo "== A Solo5 spt unikernel (the hello test guest) under policies/solo5-spt.policy"
+guest=$(npx --no-install vite-node scripts/demo-guest.ts)
+cli run --dry-run "$guest" | sed -n '1,/^manifest/p'
+set +e
+cli run "$guest" Hello_nabla
+status=$?
+set -e
+echo "(the guest exited with status $status)"
+echo
 
 spt=(policies/solo5-spt.policy --param epoll=5 --param timer=6 --param 'nets=[]'
      --param 'blocks=[{"fd":4,"block_size":512,"capacity":4194304}]')

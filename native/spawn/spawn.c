@@ -36,7 +36,9 @@ struct report {
     int error;
 };
 
-static __thread int failed_step;
+/* The step of the most recent call; a plain global, so a caller may read it
+ * from another thread than the one that called nabla_spawn. */
+static int failed_step;
 
 /* child_fail sends the failing step and errno to the parent and exits. */
 static void __attribute__((noreturn)) child_fail(int report_fd, int step)

@@ -44,9 +44,9 @@ int nabla_spawn(const void *filter, unsigned int filter_len, const int *fd_map,
                 int fd_pairs, int exec_fd, char *const argv[],
                 char *const envp[]);
 
-/* nabla_spawn_failed_step returns the enum nabla_spawn_step of the last
- * nabla_spawn call in the calling thread that returned -errno (0 after a
- * success). */
+/* nabla_spawn_failed_step returns the enum nabla_spawn_step at which the
+ * most recent nabla_spawn call in the process failed (NABLA_SPAWN_STEP_NONE
+ * after a success or an argument error). */
 int nabla_spawn_failed_step(void);
 
 #endif

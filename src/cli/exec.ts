@@ -108,6 +108,7 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
   return signal === null ? (code ?? 1) : 128 + (osConstants.signals[signal] ?? 0);
 }
 
+/** execCommand is `nabla-seccomp exec`: run a command under a policy. */
 export const execCommand: Command = {
   name: 'exec',
   summary: 'run a command under a policy',

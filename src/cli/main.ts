@@ -10,9 +10,10 @@ import { disasmCommand } from './disasm.js';
 import { CliError } from './errors.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
+import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 
-const COMMANDS: readonly Command[] = [compileCommand, simulateCommand, disasmCommand];
+const COMMANDS: readonly Command[] = [compileCommand, simulateCommand, disasmCommand, runCommand];
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -11,7 +11,7 @@ import type { Action, Argument, Condition, Rule } from '../ir/model.js';
 import { and } from '../ir/model.js';
 import { lowerCompare } from './compare.js';
 import type { Graph, NodeId } from './graph.js';
-import { keyOf, MIN_SWITCH_VALUES, sameArgument, splitConjunction, switchable, switchOn } from './switch.js';
+import { splitConjunction, switchable, switchOn } from './switch.js';
 
 /** lowerCondition returns a node that goes to `ifTrue` when the condition holds, else `ifFalse`. */
 export function lowerCondition(g: Graph, condition: Condition, ifTrue: NodeId, ifFalse: NodeId): NodeId {
@@ -29,15 +29,9 @@ export function lowerCondition(g: Graph, condition: Condition, ifTrue: NodeId, i
       }
       return next;
     }
-    case 'or': {
-      const set = lowerSet(g, condition.terms, ifTrue, ifFalse);
-      if (set !== undefined) return set;
-      let next = ifFalse;
-      for (let i = condition.terms.length - 1; i >= 0; i--) {
-        next = lowerCondition(g, condition.terms[i]!, ifTrue, next);
-      }
-      return next;
-    }
+    case 'or':
+      // An `||` is a first-match list whose alternatives all lead to ifTrue.
+      return lowerFirstMatch(g, condition.terms.map((term) => ({ condition: term, target: ifTrue })), ifFalse);
   }
 }
 
@@ -46,72 +40,59 @@ export function actionNode(g: Graph, action: Action): NodeId {
   return g.ret(encodeAction(action.kind, action.data));
 }
 
-/**
- * lowerSet decides `arg == v1 || arg == v2 || …` over many values with one
- * switch, or returns undefined when the terms are not such a set.
- */
-function lowerSet(g: Graph, terms: readonly Condition[], ifTrue: NodeId, ifFalse: NodeId): NodeId | undefined {
-  if (terms.length < MIN_SWITCH_VALUES) return undefined;
-  const keys = terms.map(keyOf);
-  const first = keys[0];
-  if (first === undefined || keys.some((key) => key === undefined || !sameArgument(key.arg, first.arg))) return undefined;
-  const values = keys.map((key) => key!.value);
-  if (!switchable(first.arg, values)) return undefined;
-  return switchOn(g, first.arg, new Map(values.map((value) => [value, ifTrue])), ifFalse);
+/** One alternative of a first-match list: where to go when its condition holds. */
+interface Alternative {
+  readonly condition: Condition;
+  readonly target: NodeId;
 }
 
 /**
- * A run of consecutive rules that each require one argument to equal a
- * constant. A failed rule of the run falls to the next, whose own value then
- * cannot match, so the run is decided by a switch on the argument: each
- * value tries only its own rules, in order, and any other value skips the run.
+ * A run of consecutive alternatives that each require one argument to equal
+ * a constant. When an alternative of the run fails, the next one's value
+ * cannot match (or is the same value, tried in order), so the run is decided
+ * by a switch on the argument: each value tries only its own alternatives,
+ * and any other value goes past the run.
  */
 interface KeyedRun {
   readonly arg: Argument;
   readonly end: number;
 }
 
-function keyedRun(rules: readonly Rule[], start: number): KeyedRun | undefined {
-  const head = splitConjunction(rules[start]!.condition);
+function keyedRun(alternatives: readonly Alternative[], start: number): KeyedRun | undefined {
+  const head = splitConjunction(alternatives[start]!.condition);
   if (head === undefined) return undefined;
   const arg = head.key.arg;
   const values: bigint[] = [head.key.value];
   let end = start + 1;
-  while (end < rules.length) {
-    const next = splitConjunction(rules[end]!.condition, arg);
+  while (end < alternatives.length) {
+    const next = splitConjunction(alternatives[end]!.condition, arg);
     if (next === undefined || !switchable(arg, [...values, next.key.value])) break;
     values.push(next.key.value);
     end++;
   }
-  return new Set(values).size >= MIN_SWITCH_VALUES ? { arg, end } : undefined;
+  return end - start >= 2 ? { arg, end } : undefined;
 }
 
-function lowerKeyedRun(g: Graph, rules: readonly Rule[], run: KeyedRun, fallback: NodeId): NodeId {
-  const byValue = new Map<bigint, { action: Action; rest: Condition }[]>();
-  for (const rule of rules) {
-    const { key, rest } = splitConjunction(rule.condition, run.arg)!;
-    byValue.set(key.value, [...(byValue.get(key.value) ?? []), { action: rule.action, rest: and(...rest) }]);
+function lowerKeyedRun(g: Graph, run: KeyedRun, alternatives: readonly Alternative[], fallback: NodeId): NodeId {
+  const byValue = new Map<bigint, Alternative[]>();
+  for (const alternative of alternatives) {
+    const { key, rest } = splitConjunction(alternative.condition, run.arg)!;
+    byValue.set(key.value, [...(byValue.get(key.value) ?? []), { condition: and(...rest), target: alternative.target }]);
   }
   const cases = new Map<bigint, NodeId>();
-  for (const [value, entries] of byValue) {
-    let next = fallback;
-    for (let i = entries.length - 1; i >= 0; i--) {
-      next = lowerCondition(g, entries[i]!.rest, actionNode(g, entries[i]!.action), next);
-    }
-    cases.set(value, next);
-  }
+  for (const [value, entries] of byValue) cases.set(value, lowerFirstMatch(g, entries, fallback));
   return switchOn(g, run.arg, cases, fallback);
 }
 
 /**
- * lowerRules returns the decision for one syscall: its rules tried in order,
- * the first whose condition holds deciding, `fallback` when none does.
+ * lowerFirstMatch returns a node that goes to the target of the first
+ * alternative whose condition holds, or to `fallback` when none does.
  */
-export function lowerRules(g: Graph, rules: readonly Rule[], fallback: NodeId): NodeId {
-  // Find the keyed runs first (front to back), then build back to front.
+function lowerFirstMatch(g: Graph, alternatives: readonly Alternative[], fallback: NodeId): NodeId {
+  // Find the keyed runs front to back, then build back to front.
   const pieces: { start: number; run?: KeyedRun }[] = [];
-  for (let i = 0; i < rules.length; ) {
-    const run = keyedRun(rules, i);
+  for (let i = 0; i < alternatives.length; ) {
+    const run = keyedRun(alternatives, i);
     pieces.push(run ? { start: i, run } : { start: i });
     i = run ? run.end : i + 1;
   }
@@ -119,11 +100,23 @@ export function lowerRules(g: Graph, rules: readonly Rule[], fallback: NodeId): 
   for (let p = pieces.length - 1; p >= 0; p--) {
     const { start, run } = pieces[p]!;
     if (run) {
-      next = lowerKeyedRun(g, rules.slice(start, run.end), run, next);
+      next = lowerKeyedRun(g, run, alternatives.slice(start, run.end), next);
     } else {
-      const rule = rules[start]!;
-      next = lowerCondition(g, rule.condition, actionNode(g, rule.action), next);
+      const alternative = alternatives[start]!;
+      next = lowerCondition(g, alternative.condition, alternative.target, next);
     }
   }
   return next;
+}
+
+/**
+ * lowerRules returns the decision for one syscall: its rules tried in order,
+ * the first whose condition holds deciding, `fallback` when none does.
+ */
+export function lowerRules(g: Graph, rules: readonly Rule[], fallback: NodeId): NodeId {
+  return lowerFirstMatch(
+    g,
+    rules.map((rule) => ({ condition: rule.condition, target: actionNode(g, rule.action) })),
+    fallback,
+  );
 }

@@ -12,9 +12,6 @@ import { widthMask } from '../ir/model.js';
 import { decideRanges, partition } from './dispatch.js';
 import type { Graph, NodeId } from './graph.js';
 
-/** Fewer values than this are tested one by one, which is as short and as fast. */
-export const MIN_SWITCH_VALUES = 4;
-
 /** keyOf returns the argument and value of a plain `arg == value` comparison. */
 export function keyOf(condition: Condition): { arg: Argument; value: bigint } | undefined {
   if (condition.kind !== 'compare' || condition.op !== 'eq') return undefined;

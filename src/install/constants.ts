@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:os';
 
-/** prctl options used by the installer. */
+/** Prctl holds the prctl options the installer uses. */
 export const Prctl = {
   setSeccomp: 22,
   setNoNewPrivs: 38,
@@ -15,14 +15,14 @@ export const Prctl = {
 /** SECCOMP_MODE_FILTER, the mode `prctl(PR_SET_SECCOMP, …)` takes. */
 export const SECCOMP_MODE_FILTER = 2;
 
-/** The operations of seccomp(2). */
+/** SeccompOperation holds the operations of seccomp(2) the installer uses. */
 export const SeccompOperation = {
   setModeFilter: 1,
   getActionAvail: 2,
   getNotifSizes: 3,
 } as const;
 
-/** Names of the flags `seccomp(SECCOMP_SET_MODE_FILTER, flags, …)` takes. */
+/** FilterFlag names a flag `seccomp(SECCOMP_SET_MODE_FILTER, flags, …)` takes. */
 export type FilterFlag = 'tsync' | 'log' | 'spec_allow' | 'new_listener' | 'tsync_esrch' | 'wait_killable_recv';
 
 /** FILTER_FLAGS lists every filter flag, in bit order. */
@@ -60,10 +60,10 @@ export function flagBits(flags: readonly FilterFlag[]): number {
   return flags.reduce((bits, flag) => bits | FilterFlagBit[flag], 0);
 }
 
-/** SECCOMP_USER_NOTIF_FLAG_CONTINUE: let the notified call run as if allowed. */
+/** USER_NOTIF_FLAG_CONTINUE (SECCOMP_USER_NOTIF_FLAG_CONTINUE) lets a notified call run as if allowed. */
 export const USER_NOTIF_FLAG_CONTINUE = 1;
 
-/** Sizes of the notification structs this module lays out. */
+/** NotifStructSize holds the sizes of the notification structs this module lays out. */
 export const NotifStructSize = {
   /** `struct seccomp_notif`: u64 id, u32 pid, u32 flags, struct seccomp_data (64). */
   notif: 80,
@@ -81,14 +81,14 @@ function ioctlNumber(direction: 'write' | 'readwrite', number: number, size: num
   return ((bits << 30) | (size << 16) | (0x21 << 8) | number) >>> 0;
 }
 
-/** The user-notification ioctls of a listener fd (type '!'). */
+/** NotifIoctl holds the user-notification ioctls of a listener fd (type '!'). */
 export const NotifIoctl = {
   receive: ioctlNumber('readwrite', 0, NotifStructSize.notif),
   send: ioctlNumber('readwrite', 1, NotifStructSize.response),
   idValid: ioctlNumber('write', 2, 8),
 } as const;
 
-/** Errno values the installer and the supervisor interpret. */
+/** Errno holds the errno values the installer and the supervisor interpret. */
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,

@@ -33,7 +33,7 @@ export type InstallErrorCode =
   | 'E_EXECVE'
   | 'E_NOTIFY';
 
-/** The details an InstallError carries besides its message. */
+/** InstallErrorDetails are what an InstallError carries besides its message. */
 export interface InstallErrorDetails {
   readonly errno?: number | undefined;
   /** The thread TSYNC could not synchronise (absent when the kernel reported ESRCH instead). */

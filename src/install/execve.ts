@@ -5,7 +5,7 @@
  * pointer arrays first, and `PreparedExec.exec` then makes one system call.
  */
 import { Errno } from './constants.js';
-import { InstallError, systemCallFailed } from './errors.js';
+import { systemCallFailed } from './errors.js';
 import { nativeCalls } from './ffi.js';
 
 /** PreparedExec is an execve(2) with its memory laid out, ready to run. */
@@ -101,11 +101,6 @@ export function prepareProcessForExec(): void {
   if (calls.syscall('rt_sigprocmask', SIG_SETMASK, calls.address(emptySet), 0, SIGSET_SIZE) === -1) {
     throw systemCallFailed('E_EXECVE', 'execve', 'rt_sigprocmask', calls.errno());
   }
-}
-
-/** isExecveError tells whether an error is a failed execve (the command could not be started). */
-export function isExecveError(error: unknown): error is InstallError {
-  return error instanceof InstallError && error.code === 'E_EXECVE';
 }
 
 /** execveErrnoMeansNotFound tells whether an execve errno means "no such program" (exit 127) rather than 126. */

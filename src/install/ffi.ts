@@ -102,14 +102,3 @@ export function nativeCalls(): NativeCalls {
   };
   return loaded;
 }
-
-/**
- * checkedSyscall runs a syscall and returns its result, or `{ errno }` when
- * it returned -1.
- */
-export function checkedSyscall(name: string, ...args: readonly number[]): number | { errno: number } {
-  const calls = nativeCalls();
-  const result = calls.syscall(name, ...args);
-  if (result === -1) return { errno: calls.errno() };
-  return result;
-}

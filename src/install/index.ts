@@ -13,6 +13,8 @@ export { InstallError, type InstallErrorCode, type InstallStep } from './errors.
 export { installFilter, prepareInstall, type InstallOptions, type InstallResult, type PreparedInstall } from './install.js';
 export { actionAvailable, flagAvailable, kernelSupport, notifSizes, type KernelSupport, type NotifSizes } from './support.js';
 export { prepareExec, prepareProcessForExec, type PreparedExec } from './execve.js';
+export { describeAction, describeCall, formatArgument, type CallDescription } from './report.js';
+export { runSupervised, type CommandExit, type SupervisedCommand } from './supervised.js';
 export {
   NotificationListener,
   supervise,

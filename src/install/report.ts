@@ -47,8 +47,10 @@ export function describeCall(data: Required<SeccompData>): CallDescription {
 /** describeAction renders an action and its data as a policy would write it: `errno(EPERM)`, `kill_process`. */
 export function describeAction(action: ActionName, data: number): string {
   switch (action) {
-    case 'errno':
-      return `errno(${errnoName(data)})`;
+    case 'errno': {
+      const name = errnoName(data);
+      return `errno(${name.startsWith('errno ') ? data : name})`;
+    }
     case 'trap':
     case 'trace':
       return `${action}(${data})`;

@@ -4,7 +4,7 @@
  * them, each attached to its manifest entry.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { DEFAULT_SECTOR_SIZE, DeviceType } from './abi.js';
 import type { BlockOption, NetOption } from './arguments.js';
 import { LaunchIoError, LaunchRefused } from './errors.js';
@@ -23,6 +23,8 @@ export interface OpenDevice {
 
 const TUNSETIFF = 0x400454ca;
 const SIOCGIFMTU = 0x8921;
+const SIOCGIFFLAGS = 0x8913;
+const ENODEV = 19;
 const IFF_UP = 0x1;
 const IFF_TAP = 0x0002;
 const IFF_NO_PI = 0x1000;
@@ -84,13 +86,27 @@ export function randomMac(): Uint8Array {
   return mac;
 }
 
-function interfaceFlags(iface: string): number {
-  if (iface.includes('/') || iface === '.' || iface === '..') throw new LaunchRefused(`--net: '${iface}' is not an interface name`);
+/** Runs an interface ioctl on a throwaway datagram socket and returns the request buffer, or the errno. */
+function interfaceRequest(iface: string, request: number): Buffer | number {
+  const { libc, errno } = loadNative();
+  const socket = libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (socket < 0) throw new LaunchIoError(`cannot make a socket to query ${iface}: errno ${errno()}`);
   try {
-    return parseInt(readFileSync(`/sys/class/net/${iface}/flags`, 'utf8').trim(), 16);
-  } catch {
-    throw new LaunchRefused(`Could not attach interface ${iface}: no such interface`);
+    const buffer = Buffer.alloc(IFREQ_SIZE);
+    buffer.write(iface, 0, IFNAMSIZ - 1, 'latin1');
+    return libc.ioctl(socket, request, buffer) < 0 ? errno() : buffer;
+  } finally {
+    libc.close(socket);
   }
+}
+
+/** interfaceFlags reads an interface's flags (SIOCGIFFLAGS), refusing one that does not exist. */
+function interfaceFlags(iface: string): number {
+  if (!/^[^/\s:]{1,15}$/.test(iface) || iface === '.' || iface === '..') throw new LaunchRefused(`--net: '${iface}' is not an interface name`);
+  const reply = interfaceRequest(iface, SIOCGIFFLAGS);
+  if (reply === ENODEV) throw new LaunchRefused(`Could not attach interface ${iface}: no such interface`);
+  if (typeof reply === 'number') throw new LaunchIoError(`cannot query interface ${iface}: errno ${reply}`);
+  return reply.readUInt16LE(IFNAMSIZ);
 }
 
 /** openTap attaches to an existing, up tap interface through /dev/net/tun and reads its MTU. */
@@ -123,18 +139,11 @@ export function openTap(option: NetOption, manifest: Manifest): OpenDevice {
   }
 }
 
+/** interfaceMtu reads an interface's MTU (SIOCGIFMTU). */
 function interfaceMtu(iface: string): number {
-  const { libc, errno } = loadNative();
-  const socket = libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (socket < 0) throw new LaunchIoError(`cannot make a socket to query ${iface}: errno ${errno()}`);
-  try {
-    const request = Buffer.alloc(IFREQ_SIZE);
-    request.write(iface, 0, IFNAMSIZ - 1, 'latin1');
-    if (libc.ioctl(socket, SIOCGIFMTU, request) < 0) throw new LaunchIoError(`cannot query the MTU of ${iface}: errno ${errno()}`);
-    return request.readInt32LE(IFNAMSIZ);
-  } finally {
-    libc.close(socket);
-  }
+  const reply = interfaceRequest(iface, SIOCGIFMTU);
+  if (typeof reply === 'number') throw new LaunchIoError(`cannot query the MTU of ${iface}: errno ${reply}`);
+  return reply.readInt32LE(IFNAMSIZ);
 }
 
 /**

@@ -7,10 +7,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildGuest, GUEST_NAMES } from '../fixtures/guests/build.js';
 import type { GuestName } from '../fixtures/guests/build.js';
+import { NATIVE_SUPPORTED } from './native-support.js';
 
 /** The devices each guest declares after the reserved first entry. */
 const DEVICES: Record<GuestName, { name: string; type: number }[]> = {
@@ -33,10 +34,15 @@ function phdrs(elf: Buffer): Phdr[] {
   });
 }
 
-describe.each(GUEST_NAMES)('guest %s', (name) => {
-  const path = buildGuest(name);
-  const elf = readFileSync(path);
-  const headers = phdrs(elf);
+describe.skipIf(!NATIVE_SUPPORTED).each(GUEST_NAMES)('guest %s (x86_64 Linux only)', (name) => {
+  let path: string;
+  let elf: Buffer;
+  let headers: Phdr[];
+  beforeAll(() => {
+    path = buildGuest(name);
+    elf = readFileSync(path);
+    headers = phdrs(elf);
+  });
 
   it('is an x86_64 ET_EXEC with entry in the text segment', () => {
     expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
@@ -91,7 +97,7 @@ describe.each(GUEST_NAMES)('guest %s', (name) => {
   });
 });
 
-describe('readelf agrees', () => {
+describe.skipIf(!NATIVE_SUPPORTED)('readelf agrees (x86_64 Linux only)', () => {
   it('sees the notes and the interpreter of the blk guest', () => {
     const output = execFileSync('readelf', ['-lnW', buildGuest('blk')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(output).toContain('Requesting program interpreter: /nonexistent/solo5/');

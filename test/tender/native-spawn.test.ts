@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildHostProgram } from '../fixtures/guests/build.js';
 import { allowAll, denySyscall, RET_ERRNO, RET_KILL_PROCESS } from './native-filters.js';
-import { BUILD_SCRIPT, runChild, spawnRaw, temporaryDirectory } from './native-support.js';
+import { BUILD_SCRIPT, NATIVE_SUPPORTED, runChild, spawnRaw, temporaryDirectory } from './native-support.js';
 
 const GETPPID = 110;
 const EPERM = 1;
@@ -24,6 +24,7 @@ const STEP = { move: 2, seccomp: 7, exec: 8 } as const;
 let probe: string;
 
 beforeAll(() => {
+  if (!NATIVE_SUPPORTED) return;
   const build = spawnSync(process.execPath, [BUILD_SCRIPT, '--strict'], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`native build failed: ${build.stderr}`);
   probe = buildHostProgram('spawn-probe');
@@ -44,7 +45,7 @@ async function withFiles<T>(texts: readonly string[], body: (fds: number[]) => P
   }
 }
 
-describe('nabla_spawn', () => {
+describe.skipIf(!NATIVE_SUPPORTED)('nabla_spawn (x86_64 Linux only)', () => {
   it('places fds, closes the others, hides the exec fd and resets signals', async () => {
     const run = await withFiles(['alpha', 'beta'], ([alpha, beta]) =>
       runChild({
@@ -94,7 +95,7 @@ describe('nabla_spawn', () => {
   });
 });
 
-describe('nabla_spawn failures', () => {
+describe.skipIf(!NATIVE_SUPPORTED)('nabla_spawn failures (x86_64 Linux only)', () => {
   const exec = (): number => openSync(probe, 'r');
 
   it.each([

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** NATIVE_SUPPORTED says whether this machine can build and run the native parts (x86_64 Linux). */
+export const NATIVE_SUPPORTED = process.platform === 'linux' && process.arch === 'x64';
+
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 /** TENDER_PATH and SPAWN_LIBRARY_PATH are the outputs of scripts/build-native.mjs. */
 export const TENDER_PATH = join(root, 'native', 'build', 'nabla-spt-tender');

@@ -6,7 +6,7 @@
  * guest memory.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -14,7 +14,7 @@ import { buildGuest } from '../fixtures/guests/build.js';
 import { encodeLaunchRecord, readGuestImage, validLaunchFields } from './launch-record.js';
 import type { GuestImage, LaunchFields } from './launch-record.js';
 import { allowAll, allowList, sptGuestRules, tenderRules } from './native-filters.js';
-import { BUILD_SCRIPT, runChild, runTender, TENDER_FDS, TENDER_PATH, temporaryDirectory } from './native-support.js';
+import { BUILD_SCRIPT, NATIVE_SUPPORTED, runChild, runTender, TENDER_FDS, TENDER_PATH, temporaryDirectory } from './native-support.js';
 
 const SETARCH = '/usr/bin/setarch';
 
@@ -23,6 +23,7 @@ let hello: string;
 let image: GuestImage;
 
 beforeAll(() => {
+  if (!NATIVE_SUPPORTED) return;
   const build = spawnSync(process.execPath, [BUILD_SCRIPT, '--strict'], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`native build failed: ${build.stderr}`);
   hello = buildGuest('hello');
@@ -37,7 +38,7 @@ function helloFields(cmdline = '', filter = allowAll()): LaunchFields {
 const tenderFilter = (memSize = MEM_SIZE): Buffer =>
   allowList([...tenderRules({ execFd: TENDER_FDS.exec, elfFd: TENDER_FDS.elf, memSize }), ...sptGuestRules({ epoll: 4, timer: 5 })]);
 
-describe('tender runs the hello guest', () => {
+describe.skipIf(!NATIVE_SUPPORTED)('tender runs the hello guest (x86_64 Linux only)', () => {
   it('prints the greeting and exits with the status from its command line', async () => {
     const run = await runTender({ record: encodeLaunchRecord(helloFields('7')), elfPath: hello, tenderFilter: allowAll() });
     expect(run.stderr).toBe('');
@@ -59,7 +60,7 @@ describe('tender runs the hello guest', () => {
     expect([run.exitCode, run.stdout]).toEqual([5, "Hello, World\nCommand line is: '5'\n"]);
   });
 
-  it('keeps guest data non-executable when the parent has a READ_IMPLIES_EXEC personality', async () => {
+  it.skipIf(!existsSync(SETARCH))('keeps guest data non-executable when the parent has a READ_IMPLIES_EXEC personality (needs setarch)', async () => {
     // setarch sets READ_IMPLIES_EXEC and execs the tender; exec of a 64-bit
     // ELF clears the flag again, which is why the tender does not query it.
     const evil = buildGuest('evil');
