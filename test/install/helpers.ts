@@ -69,27 +69,12 @@ export function lastJson<T>(result: SpawnSyncReturns<string>): T {
   return JSON.parse(last) as T;
 }
 
-/**
- * EXEC_RUNNER runs `nabla-seccomp exec ARGS…` from dist, turning a CliError
- * into its message and exit code the way the CLI's main does.
- */
-const EXEC_RUNNER = `
-import { execCommand } from '${DIST}/cli/exec.js';
-import { CliError } from '${DIST}/cli/errors.js';
-import { processIo } from '${DIST}/cli/io.js';
-const io = processIo();
-try {
-  process.exitCode = await execCommand.run(process.argv.slice(1), io);
-} catch (error) {
-  if (!(error instanceof CliError)) throw error;
-  io.stderr.write(error.formatted ?? 'nabla-seccomp exec: ' + error.message + '\\n');
-  process.exitCode = error.exitCode;
-}
-`;
+/** The installed command, run from the built package. */
+const BIN = join(ROOT, 'bin', 'nabla-seccomp.js');
 
 /** runExec runs the exec command in a child and returns what it did. */
 export function runExec(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--input-type=module', '-e', EXEC_RUNNER, ...args], {
+  return spawnSync(process.execPath, [BIN, 'exec', ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     encoding: 'utf8',
@@ -104,7 +89,7 @@ export function runExec(args: readonly string[], options: { cwd?: string; env?: 
 export function runExecInShell(args: readonly string[], cwd: string = ROOT): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(
     '/bin/sh',
-    ['-c', 'ulimit -c 0; "$0" "$@"; echo "status=$?"', process.execPath, '--input-type=module', '-e', EXEC_RUNNER, ...args],
+    ['-c', 'ulimit -c 0; "$0" "$@"; echo "status=$?"', process.execPath, BIN, 'exec', ...args],
     { cwd, encoding: 'utf8', timeout: 30_000 },
   );
   const match = /status=(\d+)\s*$/.exec(result.stdout);
