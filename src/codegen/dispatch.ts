@@ -78,24 +78,34 @@ function merge(pieces: readonly NumberRange[]): NumberRange[] {
  * a tree; it returns undefined when the shape does not fit.
  */
 function equalityChain(g: Graph, ranges: readonly NumberRange[], lo: number, hi: number): NodeId | undefined {
-  const outer = ranges[lo]!.outcome;
-  const singles: NumberRange[] = [];
-  for (let i = lo; i <= hi; i++) {
-    const r = ranges[i]!;
-    if (r.outcome === outer) continue;
-    if (r.start !== r.end) return undefined;
-    singles.push(r);
-  }
-  if (singles.length > MAX_EQUALITY_CHAIN) return undefined;
-  singles.sort((a, b) => b.weight - a.weight || a.start - b.start);
-  let next = outer;
+  const singles = chainSingles(ranges, lo, hi);
+  if (singles === undefined) return undefined;
+  let next = ranges[lo]!.outcome;
   for (let i = singles.length - 1; i >= 0; i--) {
-    next = g.branch('eq', singles[i]!.start, singles[i]!.outcome, next);
+    const single = ranges[singles[i]!]!;
+    next = g.branch('eq', single.start, single.outcome, next);
   }
   return next;
 }
 
-/** splitPoint picks the index that balances the weight on both sides of a `>=` test. */
+/**
+ * chainSingles lists, in test order (heaviest first), the single numbers an
+ * equality chain over lo..hi would test, or undefined when lo..hi is not one
+ * outcome interrupted by a few single numbers.
+ */
+function chainSingles(ranges: readonly NumberRange[], lo: number, hi: number): number[] | undefined {
+  const outer = ranges[lo]!.outcome;
+  const singles: number[] = [];
+  for (let i = lo; i <= hi; i++) {
+    const r = ranges[i]!;
+    if (r.outcome === outer) continue;
+    if (r.start !== r.end || singles.length === MAX_EQUALITY_CHAIN) return undefined;
+    singles.push(i);
+  }
+  return singles.sort((a, b) => ranges[b]!.weight - ranges[a]!.weight || a - b);
+}
+
+/** splitPoint is the index that balances the weight on both sides of a `>=` test. */
 function splitPoint(ranges: readonly NumberRange[], lo: number, hi: number): number {
   let total = 0;
   for (let i = lo; i <= hi; i++) total += ranges[i]!.weight;
@@ -113,14 +123,112 @@ function splitPoint(ranges: readonly NumberRange[], lo: number, hi: number): num
   return best;
 }
 
+/** The cost of deciding a stretch of ranges: the longest path, then the weighted path lengths. */
+interface Cost {
+  readonly longest: number;
+  readonly weighted: number;
+}
+
+const better = (a: Cost, b: Cost): boolean =>
+  a.longest < b.longest || (a.longest === b.longest && a.weighted < b.weighted - 1e-9);
+
+/** Above this many ranges the optimal tree search tries only splits near the weighted middle. */
+const EXHAUSTIVE_LIMIT = 64;
+const SPLIT_WINDOW = 6;
+
+/**
+ * shortestLongest computes, for every stretch lo..hi, the cost of the tree
+ * whose longest path is shortest (each range's path continues into its
+ * outcome, so a range with argument checks behind it wants to be nearer the
+ * root), ties broken by the weighted path length.
+ */
+function shortestLongest(g: Graph, ranges: readonly NumberRange[]): { cost: (lo: number, hi: number) => Cost; tails: number[] } {
+  const n = ranges.length;
+  const tails = ranges.map((r) => g.longestPath(r.outcome));
+  const prefix = [0];
+  for (const r of ranges) prefix.push(prefix[prefix.length - 1]! + r.weight);
+  const costs: Cost[] = new Array<Cost>(n * n);
+  const at = (lo: number, hi: number) => costs[lo * n + hi]!;
+  for (let i = 0; i < n; i++) costs[i * n + i] = { longest: tails[i]!, weighted: ranges[i]!.weight * tails[i]! };
+  for (let size = 2; size <= n; size++) {
+    for (let lo = 0; lo + size - 1 < n; lo++) {
+      const hi = lo + size - 1;
+      let best = chainCost(ranges, tails, lo, hi);
+      const middle = splitPoint(ranges, lo, hi);
+      const from = n <= EXHAUSTIVE_LIMIT ? lo + 1 : Math.max(lo + 1, middle - SPLIT_WINDOW);
+      const to = n <= EXHAUSTIVE_LIMIT ? hi : Math.min(hi, middle + SPLIT_WINDOW);
+      const weight = prefix[hi + 1]! - prefix[lo]!;
+      for (let k = from; k <= to; k++) {
+        const left = at(lo, k - 1);
+        const right = at(k, hi);
+        const cost = { longest: 1 + Math.max(left.longest, right.longest), weighted: weight + left.weighted + right.weighted };
+        if (best === undefined || better(cost, best)) best = cost;
+      }
+      costs[lo * n + hi] = best!;
+    }
+  }
+  return { cost: at, tails };
+}
+
+/** chainCost is the cost of deciding lo..hi with an equality chain, or undefined when it does not fit. */
+function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo: number, hi: number): Cost | undefined {
+  const singles = chainSingles(ranges, lo, hi);
+  if (singles === undefined) return undefined;
+  let longest = 0;
+  let weighted = 0;
+  singles.forEach((i, position) => {
+    longest = Math.max(longest, position + 1 + tails[i]!);
+    weighted += ranges[i]!.weight * (position + 1 + tails[i]!);
+  });
+  for (let i = lo; i <= hi; i++) {
+    if (ranges[i]!.outcome !== ranges[lo]!.outcome) continue;
+    longest = Math.max(longest, singles.length + tails[i]!);
+    weighted += ranges[i]!.weight * (singles.length + tails[i]!);
+  }
+  return { longest, weighted };
+}
+
 /**
  * decideRanges returns a node that, with A holding nr known to lie in
  * ranges[lo].start..ranges[hi].end, goes to the outcome of nr's range.
+ *
+ * The tree keeps its longest path within one test of the shortest possible
+ * and, within that budget, splits each stretch as near its weighted middle as
+ * it can, which keeps the common paths short.
  */
-export function decideRanges(g: Graph, ranges: readonly NumberRange[], lo = 0, hi = ranges.length - 1): NodeId {
-  if (lo === hi) return ranges[lo]!.outcome;
-  const chain = equalityChain(g, ranges, lo, hi);
-  if (chain !== undefined) return chain;
-  const k = splitPoint(ranges, lo, hi);
-  return g.branch('ge', ranges[k]!.start, decideRanges(g, ranges, k, hi), decideRanges(g, ranges, lo, k - 1));
+export function decideRanges(g: Graph, ranges: readonly NumberRange[]): NodeId {
+  const { cost, tails } = shortestLongest(g, ranges);
+  const build = (lo: number, hi: number, budget: number): NodeId => {
+    if (lo === hi) return ranges[lo]!.outcome;
+    const chain = chainCost(ranges, tails, lo, hi);
+    if (chain !== undefined && chain.longest <= budget && !better(cost(lo, hi), chain)) {
+      return equalityChain(g, ranges, lo, hi)!;
+    }
+    const k = balancedSplit(ranges, lo, hi, (k) => 1 + Math.max(cost(lo, k - 1).longest, cost(k, hi).longest) <= budget);
+    return g.branch('ge', ranges[k]!.start, build(k, hi, budget - 1), build(lo, k - 1, budget - 1));
+  };
+  const n = ranges.length;
+  return build(0, n - 1, cost(0, n - 1).longest + LONGEST_PATH_SLACK);
+}
+
+/** How many tests longer than the shortest possible the longest path may be, to shorten the common ones. */
+const LONGEST_PATH_SLACK = 1;
+
+/** balancedSplit picks, among the splits `fits` accepts, the one nearest the weighted middle. */
+function balancedSplit(ranges: readonly NumberRange[], lo: number, hi: number, fits: (k: number) => boolean): number {
+  let total = 0;
+  for (let i = lo; i <= hi; i++) total += ranges[i]!.weight;
+  let left = 0;
+  let best = -1;
+  let bestGap = Infinity;
+  for (let k = lo + 1; k <= hi; k++) {
+    left += ranges[k - 1]!.weight;
+    const gap = Math.abs(total - 2 * left);
+    if (gap < bestGap && fits(k)) {
+      bestGap = gap;
+      best = k;
+    }
+  }
+  if (best < 0) throw new RangeError('no split fits the tree budget');
+  return best;
 }

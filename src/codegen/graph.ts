@@ -44,6 +44,7 @@ export type GraphNode = ReturnNode | LoadNode | MaskNode | BranchNode;
 export class Graph {
   private readonly nodes: GraphNode[] = [];
   private readonly ids = new Map<string, NodeId>();
+  private readonly longest = new Map<NodeId, number>();
 
   /** node returns the node with the given id. */
   node(id: NodeId): GraphNode {
@@ -55,6 +56,28 @@ export class Graph {
   /** size is the number of distinct nodes built so far. */
   get size(): number {
     return this.nodes.length;
+  }
+
+  /** longestPath counts the instructions on the longest path from a node to a return (the return included). */
+  longestPath(id: NodeId): number {
+    // Iterative post-order: rule chains can be thousands of nodes deep.
+    const stack: NodeId[] = [id];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (this.longest.has(top)) {
+        stack.pop();
+        continue;
+      }
+      const next = successors(this.node(top));
+      const pending = next.filter((s) => !this.longest.has(s));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      this.longest.set(top, 1 + next.reduce((most, s) => Math.max(most, this.longest.get(s)!), 0));
+    }
+    return this.longest.get(id)!;
   }
 
   /** ret returns the node `return value`. */
