@@ -145,29 +145,41 @@ const SPLIT_WINDOW = 6;
 function shortestLongest(g: Graph, ranges: readonly NumberRange[]): { cost: (lo: number, hi: number) => Cost; tails: number[] } {
   const n = ranges.length;
   const tails = ranges.map((r) => g.longestPath(r.outcome));
-  const prefix = [0];
-  for (const r of ranges) prefix.push(prefix[prefix.length - 1]! + r.weight);
-  const costs: Cost[] = new Array<Cost>(n * n);
-  const at = (lo: number, hi: number) => costs[lo * n + hi]!;
-  for (let i = 0; i < n; i++) costs[i * n + i] = { longest: tails[i]!, weighted: ranges[i]!.weight * tails[i]! };
+  const prefix = new Float64Array(n + 1);
+  ranges.forEach((r, i) => (prefix[i + 1] = prefix[i]! + r.weight));
+  // Flat tables indexed lo * n + hi: this runs at every bind, so no objects per cell.
+  const longest = new Float64Array(n * n);
+  const weighted = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    longest[i * n + i] = tails[i]!;
+    weighted[i * n + i] = ranges[i]!.weight * tails[i]!;
+  }
   for (let size = 2; size <= n; size++) {
     for (let lo = 0; lo + size - 1 < n; lo++) {
       const hi = lo + size - 1;
-      let best = chainCost(ranges, tails, lo, hi);
-      const middle = splitPoint(ranges, lo, hi);
+      // A chain alternates one outcome with at most MAX_EQUALITY_CHAIN single numbers.
+      const chain = size <= 2 * MAX_EQUALITY_CHAIN + 1 ? chainCost(ranges, tails, lo, hi) : undefined;
+      let bestLongest = chain?.longest ?? Infinity;
+      let bestWeighted = chain?.weighted ?? Infinity;
+      const middle = n <= EXHAUSTIVE_LIMIT ? 0 : splitPoint(ranges, lo, hi);
       const from = n <= EXHAUSTIVE_LIMIT ? lo + 1 : Math.max(lo + 1, middle - SPLIT_WINDOW);
       const to = n <= EXHAUSTIVE_LIMIT ? hi : Math.min(hi, middle + SPLIT_WINDOW);
       const weight = prefix[hi + 1]! - prefix[lo]!;
       for (let k = from; k <= to; k++) {
-        const left = at(lo, k - 1);
-        const right = at(k, hi);
-        const cost = { longest: 1 + Math.max(left.longest, right.longest), weighted: weight + left.weighted + right.weighted };
-        if (best === undefined || better(cost, best)) best = cost;
+        const left = lo * n + k - 1;
+        const right = k * n + hi;
+        const l = 1 + Math.max(longest[left]!, longest[right]!);
+        const w = weight + weighted[left]! + weighted[right]!;
+        if (l < bestLongest || (l === bestLongest && w < bestWeighted - 1e-9)) {
+          bestLongest = l;
+          bestWeighted = w;
+        }
       }
-      costs[lo * n + hi] = best!;
+      longest[lo * n + hi] = bestLongest;
+      weighted[lo * n + hi] = bestWeighted;
     }
   }
-  return { cost: at, tails };
+  return { cost: (lo, hi) => ({ longest: longest[lo * n + hi]!, weighted: weighted[lo * n + hi]! }), tails };
 }
 
 /** chainCost is the cost of deciding lo..hi with an equality chain, or undefined when it does not fit. */
