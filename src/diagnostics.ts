@@ -53,6 +53,24 @@ export const includeTooDeep = (limit: number, span: Span) =>
 /** includeUnreadable: the reader failed on an included file (E_INCLUDE_READ). */
 export const includeUnreadable = (path: string, reason: string, span: Span) =>
   error('E_INCLUDE_READ', `cannot read included file "${path}": ${reason}`, span);
+/** nestingTooDeep: brackets nest deeper than the limit (E_NESTING_DEPTH). */
+export const nestingTooDeep = (limit: number, span: Span) =>
+  error('E_NESTING_DEPTH', `brackets are nested more than ${limit} deep`, span);
+/** parserExhausted: the text is too deeply nested for the parser's stack (E_NESTING_DEPTH). */
+export const parserExhausted = (span: Span) =>
+  error('E_NESTING_DEPTH', `the policy is nested too deeply to parse`, span);
+/** expressionTooDeep: one expression stacks more operators than the limit (E_EXPRESSION_DEPTH). */
+export const expressionTooDeep = (limit: number, span: Span) =>
+  error('E_EXPRESSION_DEPTH', `an expression stacks more than ${limit} operators (split it, or use a set: x in { … })`, span);
+/** tooManyRules: the policy has more rules than the limit, in the text or once loops are expanded (E_RULE_COUNT). */
+export const tooManyRules = (limit: number, where: 'text' | 'bound', span: Span) =>
+  error(
+    'E_RULE_COUNT',
+    where === 'text'
+      ? `the policy has more than ${limit} rules`
+      : `the policy expands to more than ${limit} rules for one architecture once its loops are bound`,
+    span,
+  );
 /** includeNotLoaded: an include reached check without loadPolicy (E_INCLUDE_NOT_LOADED). */
 export const includeNotLoaded = (path: string, span: Span) =>
   error('E_INCLUDE_NOT_LOADED', `include of "${path}" needs the policy to be read with loadPolicy`, span);

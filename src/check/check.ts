@@ -20,6 +20,7 @@ import { compileStatements, reportSyscallUse, type RuleContext } from './rules.j
 import { constTemplate, type Globals, type Scope } from './scope.js';
 import type { SyscallTables } from './tables.js';
 import { defaultTables } from './defaultTables.js';
+import { checkRuleCount } from './limits.js';
 
 /** CheckOptions: the compile-time arch (`--arch`) and, optionally, other syscall tables. */
 export interface CheckOptions {
@@ -133,6 +134,8 @@ export function check(input: Program | LoadedPolicy, options: CheckOptions = {})
   const report = (diagnostic: Diagnostic) => void found.push(diagnostic);
   const tables = options.tables ?? defaultTables();
   const gathered = gather(program, report);
+  const tooMany = checkRuleCount(gathered.statements);
+  if (tooMany) return { diagnostics: dedupe([...found, tooMany]) };
   const archDeclaration = gathered.singles.get('arch') as ArchDeclaration | undefined;
   const choice = chooseArches(archDeclaration, options.arch, () => tables.hostArch(), report);
   checkWhenArches(gathered.statements, choice.declared, report);

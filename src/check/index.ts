@@ -6,3 +6,4 @@ export { check, checkOrThrow, PolicyError, type CheckOptions, type CheckResult }
 export type * from './checked.js';
 export { describeType, SCALAR_LIMITS } from './checked.js';
 export type { SyscallTables, SyscallInfo, SyscallArgumentInfo } from './tables.js';
+export { RULE_COUNT_LIMIT } from './limits.js';

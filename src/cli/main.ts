@@ -8,13 +8,14 @@ import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
 import { disasmCommand } from './disasm.js';
 import { execCommand } from './exec.js';
+import { lintCommand } from './lint.js';
 import { CliError } from './errors.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 
-const COMMANDS: readonly Command[] = [compileCommand, simulateCommand, disasmCommand, execCommand, runCommand];
+const COMMANDS: readonly Command[] = [compileCommand, lintCommand, simulateCommand, disasmCommand, execCommand, runCommand];
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

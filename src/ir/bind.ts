@@ -3,7 +3,8 @@
  * expanded in place and arithmetic evaluated; everything else was settled by
  * `check`, so this is one quick walk.
  */
-import { DiagnosticError, type Diagnostic } from '../diagnostics.js';
+import { DiagnosticError, tooManyRules, type Diagnostic } from '../diagnostics.js';
+import { RULE_COUNT_LIMIT } from '../check/limits.js';
 import type { CheckedItem, CheckedPolicy, ParamValue } from '../check/checked.js';
 import { bindParams } from './bindParams.js';
 import { instantiate, lookup, type Environment } from './instantiate.js';
@@ -14,21 +15,35 @@ export class BindError extends DiagnosticError {
   override readonly name = 'BindError';
 }
 
+/** The rules bound so far for one arch, and how many (bounded by RULE_COUNT_LIMIT). */
+interface Bound {
+  readonly rules: Map<number, Rule[]>;
+  count: number;
+}
+
+// bindItems expands items into `bound`; it returns false, having reported
+// E_RULE_COUNT, once the rules pass the limit (loops over long lists stop there).
 function bindItems(
   items: readonly CheckedItem[],
   environment: Environment,
-  rules: Map<number, Rule[]>,
+  bound: Bound,
   report: (diagnostic: Diagnostic) => void,
-): void {
+): boolean {
+  const { rules } = bound;
   for (const item of items) {
     if (item.kind === 'for') {
       const list = lookup(item.list.slot, item.list.fields, environment);
       for (const element of list as readonly ParamValue[]) {
         environment[item.slot] = element;
-        bindItems(item.body, environment, rules, report);
+        if (!bindItems(item.body, environment, bound, report)) return false;
       }
       environment[item.slot] = undefined;
       continue;
+    }
+    bound.count += item.numbers.length;
+    if (bound.count > RULE_COUNT_LIMIT) {
+      report(tooManyRules(RULE_COUNT_LIMIT, 'bound', item.span));
+      return false;
     }
     const condition = instantiate(item.condition, environment, report);
     if (!condition) continue;
@@ -39,6 +54,7 @@ function bindItems(
       else rules.set(number, [built]);
     }
   }
+  return true;
 }
 
 /**
@@ -60,7 +76,7 @@ export function bind(policy: CheckedPolicy, params: Readonly<Record<string, unkn
   if (problems.length > 0) throw new BindError(problems);
   const arches: ArchRules[] = policy.arches.map(({ arch, items }) => {
     const rules = new Map<number, Rule[]>();
-    bindItems(items, environment, rules, report);
+    bindItems(items, environment, { rules, count: 0 }, report);
     const syscalls = new Map([...rules].sort(([a], [b]) => a - b).map(([number, list]) => [number, Object.freeze(list)]));
     return Object.freeze({ arch, syscalls });
   });

@@ -107,6 +107,8 @@ export interface Finding {
   readonly span?: Span;
   /** The statement the finding is about, whose first line a suppression may also name. */
   readonly statement?: Span;
+  /** Another place the finding involves (the earlier rule of a shadowed one); a suppression may name its line too. */
+  readonly related?: Span;
   /** Present when a `lint-disable-next-line` comment silenced the finding. */
   readonly suppressed?: Suppression;
 }

@@ -5,3 +5,4 @@
 export { parse, PolicySyntaxError } from './parse.js';
 export { loadPolicy, INCLUDE_DEPTH_LIMIT, type LoadedPolicy, type ReadFile } from './load.js';
 export type * from './ast.js';
+export { checkShapeLimits, EXPRESSION_DEPTH_LIMIT, NESTING_DEPTH_LIMIT } from './limits.js';

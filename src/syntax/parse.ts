@@ -2,9 +2,10 @@
  * Parsing: policy text to syntax tree, or a `PolicySyntaxError` whose one
  * diagnostic says what was expected where.
  */
-import { DiagnosticError, syntaxError, type Diagnostic, type SourceTexts } from '../diagnostics.js';
+import { DiagnosticError, parserExhausted, syntaxError, type Diagnostic, type SourceTexts } from '../diagnostics.js';
 import type { Program } from './ast.js';
 import type { MatchResult } from 'ohm-js';
+import { checkShapeLimits } from './limits.js';
 import { buildAst, policyGrammar, spanMaker } from './toAst.js';
 
 /** PolicySyntaxError is thrown by `parse` for text the grammar does not accept. */
@@ -30,13 +31,23 @@ export class PolicySyntaxError extends DiagnosticError {
  *     const program = parse('allow read where fd == 0', 'p.policy');
  */
 export function parse(text: string, file: string): Program {
-  const match = policyGrammar.match(text);
-  if (match.failed()) {
-    const index = match.getRightmostFailurePosition();
-    const span = spanMaker(text, file).span(index, index);
-    throw new PolicySyntaxError(syntaxError(expectedText(match), span), new Map([[file, text]]));
+  const sources = new Map([[file, text]]);
+  const tooDeep = checkShapeLimits(text, file);
+  if (tooDeep) throw new PolicySyntaxError(tooDeep, sources);
+  try {
+    const match = policyGrammar.match(text);
+    if (match.failed()) {
+      const index = match.getRightmostFailurePosition();
+      const span = spanMaker(text, file).span(index, index);
+      throw new PolicySyntaxError(syntaxError(expectedText(match), span), sources);
+    }
+    return buildAst(match, text, file);
+  } catch (error) {
+    // The shape limits keep ordinary calls far from the stack's end; this
+    // covers a parse begun with little stack left.
+    if (!(error instanceof RangeError) || !error.message.includes('call stack')) throw error;
+    throw new PolicySyntaxError(parserExhausted({ file, start: 0, end: 0 }), sources);
   }
-  return buildAst(match, text, file);
 }
 
 // The part of ohm's failure record this module reads (present in ohm-js 17,
