@@ -3,6 +3,9 @@
  * and prints one section per policy, then the targets with PASS/FAIL. The
  * full results go to bench/results/latest.json.
  *
+ * The last section times launches of the hello test guest through
+ * runUnikernel.
+ *
  * Environment: BENCH_ITERATIONS (kernel loop length, default 100000),
  * BENCH_REPEATS (kernel runs per filter, default 9), BENCH_KERNEL=0 to skip
  * the kernel timing.
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { archTable } from '../src/arch/index.js';
 import { libseccompAvailable, libseccompVersion } from '../test/support/libseccomp.js';
 import { createKernelWorkspace, type KernelWorkspace } from './measure/kernel.js';
+import { measureHelloLaunch, renderLaunch } from './measure/launch.js';
 import { benchPolicies } from './policies/index.js';
 import { judgeTargets, renderTargets } from './report/targets.js';
 import { renderPolicy } from './report/table.js';
@@ -41,7 +45,7 @@ function kernelOptions(): { options: Pick<RunOptions, 'kernel' | 'kernelSkipReas
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const started = Date.now();
   const library = libseccompAvailable();
   const libseccomp = library.ok ? libseccompVersion() : undefined;
@@ -60,6 +64,8 @@ function main(): void {
   } finally {
     workspace?.dispose();
   }
+  const launch = await measureHelloLaunch();
+  console.log(renderLaunch(launch));
   const targets = judgeTargets(results);
   console.log(renderTargets(targets));
   const output = join(benchDirectory, 'results', 'latest.json');
@@ -69,10 +75,11 @@ function main(): void {
     host: { kernel: release(), node: process.version, libseccomp: libseccomp ?? null },
     kernelTiming: options.kernel ? { iterations: options.kernel.iterations, repeats: options.kernel.repeats } : { skipped: options.kernelSkipReason },
     policies: results,
+    launch,
     targets,
   };
   writeFileSync(output, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`);
   console.log(`\nresults written to ${output} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-main();
+await main();

@@ -1,8 +1,14 @@
 /*
  * spawn.c: libnabla-spawn (see spawn.h for the contract).
  *
- * The parent forks with every signal blocked, so no handler of the calling
- * process can run in the child. The child uses only async-signal-safe calls:
+ * The child is made with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+ * own, the way posix_spawn does it: it shares the caller's memory until it
+ * execs, so nothing is copied and a launch costs the same from a small
+ * process as from a large Node process (fork would copy its page tables).
+ * The caller sleeps until the child has exec'd or exited. Every signal is
+ * blocked around the clone, so no handler of the caller runs in the child,
+ * and the child has its own copy of the signal dispositions (no
+ * CLONE_SIGHAND) to reset. The child uses only async-signal-safe calls:
  * it resets signals, places its fds, closes the rest, sets no_new_privs,
  * installs the filter and execs. It reports a failing step through a
  * close-on-exec pipe: the parent reading end-of-file means the exec happened.
@@ -14,6 +20,8 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,6 +37,8 @@
 #define MAX_TARGET 65535
 #define MAX_FILTER 4096
 #define CHILD_FAILED_STATUS 127
+/* The child's stack: run_child keeps a 64 KiB table of targets on it. */
+#define CHILD_STACK_SIZE (256 * 1024)
 
 /* report: what a failing child writes to the parent. */
 struct report {
@@ -135,6 +145,24 @@ run_child(int report_fd, const struct sock_fprog *program, const int *fd_map,
     child_fail(report_fd, NABLA_SPAWN_STEP_EXEC);
 }
 
+/* What the child needs, passed through clone's single argument. */
+struct child_arguments {
+    int report_fd;
+    const struct sock_fprog *program;
+    const int *fd_map;
+    int fd_pairs;
+    int exec_fd;
+    char *const *argv;
+    char *const *envp;
+};
+
+static int child_main(void *opaque)
+{
+    const struct child_arguments *a = opaque;
+    run_child(a->report_fd, a->program, a->fd_map, a->fd_pairs, a->exec_fd,
+              a->argv, a->envp);
+}
+
 /* valid_arguments checks everything the child relies on before forking. */
 static int valid_arguments(const void *filter, unsigned int filter_len,
                            const int *fd_map, int fd_pairs, int exec_fd,
@@ -175,17 +203,28 @@ int nabla_spawn(const void *filter, unsigned int filter_len, const int *fd_map,
         failed_step = NABLA_SPAWN_STEP_FORK;
         return -errno;
     }
+    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        int error = errno;
+        close(report[0]);
+        close(report[1]);
+        failed_step = NABLA_SPAWN_STEP_FORK;
+        return -error;
+    }
+    /* The read end is close-on-exec, so the child's copy of it disappears at
+     * exec; it never reads it. */
+    struct child_arguments arguments = {
+        report[1], &program, fd_map, fd_pairs, exec_fd, argv,
+        envp != NULL ? envp : no_environment};
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(report[0]);
-        run_child(report[1], &program, fd_map, fd_pairs, exec_fd, argv,
-                  envp != NULL ? envp : no_environment);
-    }
+    pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE,
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    munmap(stack, CHILD_STACK_SIZE);
     close(report[1]);
     if (pid < 0) {
         close(report[0]);
