@@ -15,7 +15,7 @@ import { listing } from './bpf/listing.js';
 import type { SeccompData } from './bpf/seccomp.js';
 import { checkOrThrow } from './check/check.js';
 import type { CheckedPolicy } from './check/checked.js';
-import { compileModel } from './codegen/index.js';
+import { compileModel, TreePlans } from './codegen/index.js';
 import type { CodegenOptions } from './codegen/index.js';
 import type { Diagnostic, SourceTexts } from './diagnostics.js';
 import { bind } from './ir/bind.js';
@@ -116,9 +116,12 @@ export class Policy {
     return this.bindModel(this.model(params));
   }
 
+  /** The number trees' plans, kept between binds: they do not depend on param values. */
+  private readonly plans = new TreePlans();
+
   /** bindModel compiles a model bound from this policy (possibly adjusted). Throws CodegenError. */
   bindModel(model: RuleModel): Program {
-    return compileRuleModel(model, this.options.codegen);
+    return compileRuleModel(model, { plans: this.plans, ...this.options.codegen });
   }
 }
 

@@ -142,9 +142,8 @@ const SPLIT_WINDOW = 6;
  * outcome, so a range with argument checks behind it wants to be nearer the
  * root), ties broken by the weighted path length.
  */
-function shortestLongest(g: Graph, ranges: readonly NumberRange[]): { cost: (lo: number, hi: number) => Cost; tails: number[] } {
+function shortestLongest(ranges: readonly NumberRange[], tails: readonly number[]): CostTables {
   const n = ranges.length;
-  const tails = ranges.map((r) => g.longestPath(r.outcome));
   const prefix = new Float64Array(n + 1);
   ranges.forEach((r, i) => (prefix[i + 1] = prefix[i]! + r.weight));
   // Flat tables indexed lo * n + hi: this runs at every bind, so no objects per cell.
@@ -179,8 +178,41 @@ function shortestLongest(g: Graph, ranges: readonly NumberRange[]): { cost: (lo:
       weighted[lo * n + hi] = bestWeighted;
     }
   }
-  return { cost: (lo, hi) => ({ longest: longest[lo * n + hi]!, weighted: weighted[lo * n + hi]! }), tails };
+  return { longest, weighted };
 }
+
+/** The two cost tables of shortestLongest, indexed lo * n + hi. */
+interface CostTables {
+  readonly longest: Float64Array;
+  readonly weighted: Float64Array;
+}
+
+/**
+ * TreePlans remembers cost tables by what they depend on: the ranges'
+ * bounds and weights and the length of what follows each. None of that
+ * depends on param values (only on which syscalls have rules and on the
+ * shape of their checks), so a policy bound again and again plans its trees
+ * once.
+ */
+export class TreePlans {
+  private readonly plans = new Map<string, CostTables>();
+
+  /** tables returns the cost tables for the ranges, computing them once per key. */
+  tables(ranges: readonly NumberRange[], tails: readonly number[]): CostTables {
+    let key = '';
+    ranges.forEach((r, i) => (key += `${r.start},${r.weight},${tails[i]};`));
+    let found = this.plans.get(key);
+    if (found === undefined) {
+      found = shortestLongest(ranges, tails);
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      this.plans.set(key, found);
+    }
+    return found;
+  }
+}
+
+/** How many plans a TreePlans keeps before it starts over. */
+const MAX_PLANS = 256;
 
 /** chainCost is the cost of deciding lo..hi with an equality chain, or undefined when it does not fit. */
 function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo: number, hi: number): Cost | undefined {
@@ -208,8 +240,11 @@ function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo:
  * and, within that budget, splits each stretch as near its weighted middle as
  * it can, which keeps the common paths short.
  */
-export function decideRanges(g: Graph, ranges: readonly NumberRange[]): NodeId {
-  const { cost, tails } = shortestLongest(g, ranges);
+export function decideRanges(g: Graph, ranges: readonly NumberRange[], plans?: TreePlans): NodeId {
+  const n = ranges.length;
+  const tails = ranges.map((r) => g.longestPath(r.outcome));
+  const { longest, weighted } = plans ? plans.tables(ranges, tails) : shortestLongest(ranges, tails);
+  const cost = (lo: number, hi: number): Cost => ({ longest: longest[lo * n + hi]!, weighted: weighted[lo * n + hi]! });
   const build = (lo: number, hi: number, budget: number): NodeId => {
     if (lo === hi) return ranges[lo]!.outcome;
     const chain = chainCost(ranges, tails, lo, hi);
@@ -219,7 +254,6 @@ export function decideRanges(g: Graph, ranges: readonly NumberRange[]): NodeId {
     const k = balancedSplit(ranges, lo, hi, (k) => 1 + Math.max(cost(lo, k - 1).longest, cost(k, hi).longest) <= budget);
     return g.branch('ge', ranges[k]!.start, build(k, hi, budget - 1), build(lo, k - 1, budget - 1));
   };
-  const n = ranges.length;
   return build(0, n - 1, cost(0, n - 1).longest + LONGEST_PATH_SLACK);
 }
 

@@ -11,13 +11,14 @@ import { AuditArch, BPF_MAXINSNS, SeccompDataOffset, X32_SYSCALL_BIT } from '../
 import type { ArchName, ArchRules, RuleModel } from '../ir/model.js';
 import { actionNode, lowerRules } from './conditions.js';
 import type { Background } from './dispatch.js';
-import { decideRanges, partition } from './dispatch.js';
+import { decideRanges, partition, TreePlans } from './dispatch.js';
 import { ProgramTooLarge } from './errors.js';
 import { Graph } from './graph.js';
 import type { NodeId } from './graph.js';
 import { layout } from './layout.js';
 
 export { CodegenError, ProgramTooLarge } from './errors.js';
+export { TreePlans } from './dispatch.js';
 
 /** Options of compileModel. */
 export interface CodegenOptions {
@@ -27,6 +28,12 @@ export interface CodegenOptions {
    * weighs 1 when absent.
    */
   readonly weight?: (arch: ArchName, nr: number) => number | undefined;
+  /**
+   * plans keeps the number trees' plans between compilations: give the same
+   * TreePlans to every compilation of one policy (Policy does) so that
+   * binding it again does not plan the trees again.
+   */
+  readonly plans?: TreePlans;
 }
 
 /** A generated filter: typed instructions and the kernel's byte layout. */
@@ -84,7 +91,7 @@ function decideGroup(g: Graph, model: RuleModel, members: readonly ArchRules[], 
     }
   }
   const ranges = partition(backgroundOf(members, fallback, badArch), points, weights);
-  return g.load(SeccompDataOffset.nr, decideRanges(g, ranges));
+  return g.load(SeccompDataOffset.nr, decideRanges(g, ranges, options.plans));
 }
 
 /**
