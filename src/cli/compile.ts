@@ -3,7 +3,8 @@
  */
 import type { Command } from './command.js';
 import { oneOf, parseCommandLine } from './command.js';
-import { UsageError } from './errors.js';
+import { OciExportError } from '../oci/index.js';
+import { InputError, UsageError } from './errors.js';
 import { FORMATS, render } from './formats.js';
 import { writeAtomically } from './io.js';
 import { bindingOptions, compilePolicyFile, readBindings } from './policy-input.js';
@@ -13,7 +14,7 @@ export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy, with its params bound, into a seccomp filter',
   help: `Usage: nabla-seccomp compile FILE [--arch A] [--param NAME=JSON]… [--params FILE.json]
-                             [--format raw|c|hex|json|asm|listing] [-o OUT]
+                             [--format raw|c|hex|json|asm|listing|oci] [-o OUT]
 
 Checks the policy, binds its params and writes the filter.
 
@@ -30,6 +31,8 @@ Options:
                       json     {name, arches, length, filter: [{code, jt, jf, k}]}
                       asm      bpf_asm source
                       listing  the listing 'disasm' prints
+                      oci      an OCI runtime-spec / Docker seccomp profile (JSON)
+                               deciding as the filter does, for runc or Docker
                       Default: raw with -o or when stdout is not a terminal,
                       listing on a terminal
   -o, --output OUT    write to OUT (replaced whole, never half-written)
@@ -52,7 +55,13 @@ Options:
     const format = oneOf('--format', values.format, FORMATS, toTerminal ? 'listing' : 'raw');
     const arch = values.arch === undefined ? undefined : parseArch(values.arch);
     const compiled = compilePolicyFile(positionals[0]!, { arch, bindings: readBindings(values), io });
-    const output = render(compiled, format);
+    let output: string | Uint8Array;
+    try {
+      output = render({ ...compiled, model: compiled.program.model }, format);
+    } catch (error) {
+      if (error instanceof OciExportError) throw new InputError(error.message, `error[${error.code}]: ${error.message}\n`);
+      throw error;
+    }
     if (values.output !== undefined) writeAtomically(values.output, output);
     else io.stdout.write(output);
     return 0;

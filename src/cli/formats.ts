@@ -6,10 +6,11 @@ import { encodeInstruction } from '../bpf/assemble.js';
 import { toBpfAsm } from '../bpf/bpfAsm.js';
 import type { Instruction } from '../bpf/instructions.js';
 import { listing } from '../bpf/listing.js';
-import type { ArchName } from '../ir/model.js';
+import type { ArchName, RuleModel } from '../ir/model.js';
+import { ociProfileText } from '../oci/index.js';
 import { syscallNamer } from './names.js';
 
-export const FORMATS = ['raw', 'c', 'hex', 'json', 'asm', 'listing'] as const;
+export const FORMATS = ['raw', 'c', 'hex', 'json', 'asm', 'listing', 'oci'] as const;
 /** One of the output formats of `compile`. */
 export type Format = (typeof FORMATS)[number];
 
@@ -19,6 +20,8 @@ export interface FilterOutput {
   readonly arches: readonly ArchName[];
   readonly instructions: readonly Instruction[];
   readonly bytes: Uint8Array;
+  /** The rule model, for formats that restate rules rather than instructions. */
+  readonly model: RuleModel;
 }
 
 const hex = (value: number, width: number) => `0x${value.toString(16).padStart(width, '0')}`;
@@ -90,5 +93,7 @@ export function render(filter: FilterOutput, format: Format): string | Uint8Arra
       return `${toBpfAsm(filter.instructions)}\n`;
     case 'listing':
       return `${listing(filter.instructions, { syscallName: syscallNamer() })}\n`;
+    case 'oci':
+      return ociProfileText(filter.model);
   }
 }

@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
 import { disasmCommand } from './disasm.js';
 import { execCommand } from './exec.js';
+import { importCommand } from './import.js';
 import { lintCommand } from './lint.js';
 import { CliError } from './errors.js';
 import type { Io } from './io.js';
@@ -15,7 +16,7 @@ import { processIo } from './io.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 
-const COMMANDS: readonly Command[] = [compileCommand, lintCommand, simulateCommand, disasmCommand, execCommand, runCommand];
+const COMMANDS: readonly Command[] = [compileCommand, lintCommand, simulateCommand, disasmCommand, execCommand, runCommand, importCommand];
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -3,8 +3,9 @@
  * multiplexing syscall, `socketcall(call, args)` or `ipc(call, …)`, with the
  * call number of `<linux/net.h>` (SYS_*) or of the kernel's ipc multiplexer.
  * libseccomp adds a rule for such a name to the multiplexer as well, keyed
- * on the call number alone (the real arguments sit in memory, out of a
- * filter's reach).
+ * on the call number in place of arg0 (the real arguments sit in memory, out of a
+ * filter's reach). Comparisons of the other arguments stay, on the
+ * multiplexer's own registers, as libseccomp keeps them.
  */
 
 /** How a name is reached through a multiplexer: which syscall, which call number, and its constant if any. */

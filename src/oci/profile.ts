@@ -93,7 +93,7 @@ export class OciProfileError extends Error {
 }
 
 /** A marker for integers too long for a JS number, kept as text by `quoteLongIntegers`. */
-const EXACT = '\u0000exact:';
+const EXACT = '#exact-integer:';
 
 /**
  * quoteLongIntegers wraps every integer literal of 16 digits or more that

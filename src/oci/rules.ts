@@ -8,7 +8,8 @@
  * that repeats an index becomes one rule per comparison, so all of its
  * comparisons are ORed. libseccomp adds a rule to every arch of the filter
  * that knows the name (on i386 the socket and SysV IPC calls also through
- * `socketcall` and `ipc`, keyed on the call number, their conditions dropped).
+ * `socketcall` and `ipc`, keyed on the call number in place of arg0, the
+ * comparisons of other arguments kept on the multiplexer's registers).
  *
  * libseccomp then merges the rules of one syscall: the first unconditional
  * rule decides every call, whatever came before or after it; conditional
@@ -122,7 +123,9 @@ export function runcRules(resolved: ResolvedProfile, defaultAction: Action): Run
           if (direct) add(arch, name, { action: chosen, conditions, position });
           if (multiplexed !== undefined) {
             const call: OciArg = { index: 0, op: 'SCMP_CMP_EQ', value: BigInt(multiplexed.call), valueTwo: 0n };
-            add(arch, multiplexed.through, { action: chosen, conditions: [call], position });
+            // libseccomp keys the multiplexer on the call number in place of arg0 and keeps the other comparisons.
+            const kept = conditions.filter((arg) => arg.index !== 0);
+            add(arch, multiplexed.through, { action: chosen, conditions: [call, ...kept], position });
           }
         }
       }
@@ -177,6 +180,26 @@ function exclusive(a: OciArg, b: OciArg, width: 32 | 64): boolean {
   const left = intervals(a, top)!;
   const right = intervals(b, top)!;
   return !left.some(([low, high]) => right.some(([otherLow, otherHigh]) => low <= otherHigh && otherLow <= high));
+}
+
+/** holdsFor says whether one value satisfies a comparison, judged at `width` bits. */
+function holdsFor(arg: OciArg, value: bigint, width: 32 | 64): boolean {
+  const top = width === 32 ? 0xffff_ffffn : U64;
+  if (arg.op === 'SCMP_CMP_MASKED_EQ') return (value & arg.value & top) === (arg.valueTwo & arg.value & top);
+  return intervals(arg, top)!.some(([low, high]) => low <= value && value <= high);
+}
+
+/**
+ * implies says every value satisfying `a` satisfies `b` (one argument), as far
+ * as cheaply provable: `a` an equality, or both plain comparisons whose value
+ * sets nest.
+ */
+export function implies(a: OciArg, b: OciArg, width: 32 | 64): boolean {
+  const top = width === 32 ? 0xffff_ffffn : U64;
+  if (a.op === 'SCMP_CMP_EQ') return holdsFor(b, a.value & top, width);
+  if (a.op === 'SCMP_CMP_MASKED_EQ' || b.op === 'SCMP_CMP_MASKED_EQ') return false;
+  const outer = intervals(b, top)!;
+  return intervals(a, top)!.every(([low, high]) => outer.some(([outerLow, outerHigh]) => outerLow <= low && high <= outerHigh));
 }
 
 /** termsExclusive says no call satisfies both ANDed comparison sets. */
