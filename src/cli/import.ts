@@ -3,6 +3,7 @@
  * policy, with the meaning runc gives it on the host described by the options.
  */
 import type { ArchName } from '../ir/model.js';
+import { parseJsonText } from './json.js';
 import { DOCKER_DEFAULT_CAPABILITIES, importProfile, OciProfileError } from '../oci/index.js';
 import type { WidthMode } from '../oci/index.js';
 import type { Command } from './command.js';
@@ -69,6 +70,8 @@ Warnings (arches or syscalls left out) go to stderr.
     if (values.name !== undefined && !/^[A-Za-z_]\w*$/.test(values.name)) throw new UsageError(`--name must be an identifier, not '${values.name}'`);
     const widths = oneOf('--widths', values.widths, WIDTH_MODES, 'kernel');
     const text = readText(file);
+    const syntax = parseJsonText(file, text);
+    if ('error' in syntax) throw new InputError(`${file}: not valid JSON`, syntax.error);
     try {
       const result = importProfile(text, {
         source: file.replace(/^.*\//, ''),

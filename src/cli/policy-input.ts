@@ -12,7 +12,8 @@ import type { ArchName, RuleModel } from '../ir/model.js';
 import { Policy } from '../policy.js';
 import type { Program } from '../policy.js';
 import { PolicySyntaxError } from '../syntax/parse.js';
-import { IoError, InputError, UsageError } from './errors.js';
+import { InputError, UsageError } from './errors.js';
+import { parseJsonText } from './json.js';
 import type { Io } from './io.js';
 import { readText } from './io.js';
 import { parseBinding } from './values.js';
@@ -27,13 +28,9 @@ export const bindingOptions = {
 export function readBindings(values: { param?: string[] | undefined; params?: string | undefined }): Record<string, unknown> {
   const bindings: Record<string, unknown> = {};
   if (values.params !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readText(values.params));
-    } catch (error) {
-      if (error instanceof IoError) throw error;
-      throw new UsageError(`--params ${values.params}: not valid JSON (${(error as Error).message})`);
-    }
+    const result = parseJsonText(values.params, readText(values.params));
+    if ('error' in result) throw new InputError(`--params ${values.params}: not valid JSON`, result.error);
+    const parsed = result.value;
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new UsageError(`--params ${values.params}: must hold a JSON object of param names to values`);
     }
