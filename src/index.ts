@@ -8,9 +8,9 @@
  */
 export { compile, compileRuleModel, Policy, Program } from './policy.js';
 export type { PolicyOptions } from './policy.js';
-export { parse, loadPolicy, PolicySyntaxError, INCLUDE_DEPTH_LIMIT } from './syntax/index.js';
+export { parse, loadPolicy, PolicySyntaxError, INCLUDE_DEPTH_LIMIT, NESTING_DEPTH_LIMIT, EXPRESSION_DEPTH_LIMIT } from './syntax/index.js';
 export type { LoadedPolicy, ReadFile } from './syntax/index.js';
-export { check, checkOrThrow, PolicyError } from './check/index.js';
+export { check, checkOrThrow, PolicyError, RULE_COUNT_LIMIT } from './check/index.js';
 export type { CheckOptions, CheckResult, CheckedPolicy } from './check/index.js';
 export { bind, BindError } from './ir/index.js';
 export * from './ir/model.js';

@@ -74,14 +74,30 @@ const SIGSET_SIZE = 8;
 /** Signals Node sets to SIG_IGN, which execve would pass on to the new program. */
 const IGNORED_BY_NODE = { SIGPIPE: 13, SIGXFSZ: 25 } as const;
 
+/** Signals no process can catch, and glibc's own two, which only glibc sends. */
+const UNTOUCHED_SIGNALS = new Set([9, 19, 32, 33]);
+const LAST_SIGNAL = 64;
+/** struct sigaction as rt_sigaction takes it on x86_64: handler, flags, restorer, mask. */
+const KERNEL_SIGACTION_SIZE = 32;
+const SIG_IGN = 1n;
+
 /**
  * prepareProcessForExec undoes what Node did to the process that a new
- * program would otherwise inherit, or lose: the standard descriptors 0–2 are
- * made to survive execve (Node marks every descriptor it inherits
- * close-on-exec, so only these three reach the new program) and lose
- * O_NONBLOCK (libuv sets it on pipes and terminals); SIGPIPE and SIGXFSZ,
- * which Node ignores, get their default action back; no signal stays
- * blocked. Call it just before installing.
+ * program would otherwise inherit, or lose, and makes sure no code of this
+ * process runs between the install and the execve:
+ *
+ * - the standard descriptors 0–2 are made to survive execve (Node marks every
+ *   descriptor it inherits close-on-exec, so only these three reach the new
+ *   program) and lose O_NONBLOCK (libuv sets it on pipes and terminals);
+ * - every caught signal gets its default action back, as execve would give
+ *   it anyway: a handler of Node's that ran after the install would make
+ *   system calls the policy denies, and the process would die of SIGSYS
+ *   instead of becoming the program. The handlers are reset with every
+ *   signal blocked, so none runs half-way;
+ * - SIGPIPE and SIGXFSZ, which Node ignores, get their default action back;
+ * - no signal stays blocked.
+ *
+ * Call it just before installing.
  */
 export function prepareProcessForExec(): void {
   const calls = nativeCalls();
@@ -91,16 +107,25 @@ export function prepareProcessForExec(): void {
     const flags = calls.syscall('fcntl', fd, F_GETFL);
     if (flags !== -1 && (flags & O_NONBLOCK) !== 0) calls.syscall('fcntl', fd, F_SETFL, flags & ~O_NONBLOCK);
   }
-  const defaultAction = Buffer.alloc(64);
-  for (const signal of Object.values(IGNORED_BY_NODE)) {
+  const setMask = (set: Buffer, call: string) => {
+    if (calls.syscall('rt_sigprocmask', SIG_SETMASK, calls.address(set), 0, SIGSET_SIZE) === -1) {
+      throw systemCallFailed('E_EXECVE', 'execve', call, calls.errno());
+    }
+  };
+  setMask(Buffer.alloc(SIGSET_SIZE, 0xff), 'rt_sigprocmask');
+  const ignoredByNode = new Set<number>(Object.values(IGNORED_BY_NODE));
+  const current = Buffer.alloc(KERNEL_SIGACTION_SIZE);
+  const defaultAction = Buffer.alloc(KERNEL_SIGACTION_SIZE);
+  for (let signal = 1; signal <= LAST_SIGNAL; signal++) {
+    if (UNTOUCHED_SIGNALS.has(signal)) continue;
+    if (calls.syscall('rt_sigaction', signal, 0, calls.address(current), SIGSET_SIZE) === -1) continue;
+    const handler = current.readBigUInt64LE(0);
+    if (handler === 0n || (handler === SIG_IGN && !ignoredByNode.has(signal))) continue;
     if (calls.syscall('rt_sigaction', signal, calls.address(defaultAction), 0, SIGSET_SIZE) === -1) {
       throw systemCallFailed('E_EXECVE', 'execve', 'rt_sigaction', calls.errno());
     }
   }
-  const emptySet = Buffer.alloc(SIGSET_SIZE);
-  if (calls.syscall('rt_sigprocmask', SIG_SETMASK, calls.address(emptySet), 0, SIGSET_SIZE) === -1) {
-    throw systemCallFailed('E_EXECVE', 'execve', 'rt_sigprocmask', calls.errno());
-  }
+  setMask(Buffer.alloc(SIGSET_SIZE), 'rt_sigprocmask');
 }
 
 /** execveErrnoMeansNotFound tells whether an execve errno means "no such program" (exit 127) rather than 126. */
