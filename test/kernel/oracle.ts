@@ -89,39 +89,6 @@ export function i386Note(): string {
   return i386.ok ? '' : ` (i386 inputs left out: ${i386.reason})`;
 }
 
-/** Random is a small seeded generator (mulberry32) so random cases replay from their seed. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** next returns a uniform 32-bit unsigned integer. */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let value = this.state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return (value ^ (value >>> 14)) >>> 0;
-  }
-  /** below returns an integer in [0, limit). */
-  below(limit: number): number {
-    return this.next() % limit;
-  }
-  /** pick returns one element of a non-empty list. */
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)]!;
-  }
-  /** chance is true with the given probability. */
-  chance(probability: number): boolean {
-    return this.next() / 0x100000000 < probability;
-  }
-  /** word64 returns a 64-bit value, often at a word boundary. */
-  word64(): bigint {
-    if (this.chance(0.5)) return this.pick(BOUNDARY_WORDS);
-    return (BigInt(this.next()) << 32n) | BigInt(this.next());
-  }
-}
-
 /** BOUNDARY_WORDS are 64-bit values at the edges where 32/64-bit handling goes wrong. */
 export const BOUNDARY_WORDS: readonly bigint[] = [
   0n, 1n, 3n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffffn, 0x100000000n, 0x100000001n,

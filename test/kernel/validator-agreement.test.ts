@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 
 import { assemble, encodeAction, type Instruction, op, type Program, SeccompDataOffset as Offset, validate } from '../../src/bpf/index.js';
 import { kernelAvailable, runInKernel } from '../support/kernel.js';
-import { compareWithKernel, type Disagreement, Random, revealA, revealInputs, i386Note } from './oracle.js';
+import { compareWithKernel, type Disagreement, revealA, revealInputs, i386Note } from './oracle.js';
+import { Prng } from '../support/prng.js';
 
 const kernel = kernelAvailable();
 const skipReason = kernel.ok ? i386Note() : ` (skipped: ${kernel.reason})`;
@@ -89,14 +90,14 @@ const TRICKY_VALID: [string, Program][] = [
 ];
 
 /** A raw program from a small alphabet of codes, jumps and constants, valid or not. */
-function randomRawProgram(random: Random): Program {
+function randomRawProgram(random: Prng): Program {
   const codes = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0c, 0x14, 0x15, 0x16, 0x1d, 0x20, 0x24, 0x25, 0x28,
     0x34, 0x35, 0x3c, 0x45, 0x4d, 0x60, 0x61, 0x64, 0x74, 0x80, 0x81, 0x84, 0x87, 0x94, 0xa4, 0xb1, 0x0e, 0xff];
   const constants = [0, 1, 2, 3, 4, 8, 15, 16, 31, 32, 60, 62, 64, 0x7fff0000, 0x50001, 0xfffff000];
-  const length = 1 + random.below(6);
-  const program = Array.from({ length }, () => op.raw(random.pick(codes), random.below(5), random.below(5), random.pick(constants)));
+  const length = 1 + random.int(0, 5);
+  const program = Array.from({ length }, () => op.raw(random.pick(codes), random.int(0, 4), random.int(0, 4), random.pick(constants)));
   // Mostly end in a RET, or nearly every program would fail for that one reason.
-  if (random.chance(0.85)) program[length - 1] = op.raw(random.pick([0x06, 0x16]), random.below(3), random.below(3), random.pick(constants));
+  if (random.chance(0.85)) program[length - 1] = op.raw(random.pick([0x06, 0x16]), random.int(0, 2), random.int(0, 2), random.pick(constants));
   return program;
 }
 
@@ -121,7 +122,7 @@ describe.skipIf(!kernel.ok)(`validator agrees with the kernel's checker${skipRea
   });
 
   it(`gives the kernel's verdict on ${RANDOM_COUNT} random raw programs, and runs the accepted ones alike (seed 0x${RANDOM_SEED.toString(16)})`, () => {
-    const random = new Random(RANDOM_SEED);
+    const random = new Prng(RANDOM_SEED);
     const runDisagreements: Disagreement[] = [];
     const verdicts = Array.from({ length: RANDOM_COUNT }, (_unused, index) => {
       const program = randomRawProgram(random);
