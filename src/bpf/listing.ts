@@ -95,8 +95,10 @@ function comparedValue(condition: JumpCondition, value: number, state: FlowState
     const name = ARCH_NAMES.get(value);
     if (name !== undefined) return name;
   }
-  if (state.a === 0 && state.arch !== undefined && (condition === 'eq' || condition === 'ne')) {
-    const name = options.syscallName?.(value, state.arch);
+  if (state.a === 0 && (condition === 'eq' || condition === 'ne')) {
+    // Without a known arch the namer gets 0: a namer that forces one table
+    // still names the number, the default one names nothing.
+    const name = options.syscallName?.(value, state.arch ?? 0);
     if (name !== undefined) return name;
   }
   return number(value, BITWISE.has(condition));

@@ -50,7 +50,7 @@ Options:
     io.stdout.write(`${listing(instructions, { syscallName: syscallNamer(arch) })}\n`);
     const verdict = validate(instructions);
     if (!verdict.ok) {
-      io.stderr.write(`${file}: warning: the kernel would refuse this filter: instruction ${verdict.index}: ${verdict.message}\n`);
+      io.stderr.write(`${file}: warning: the kernel would refuse this filter: ${verdict.message}\n`);
     }
     return 0;
   },
