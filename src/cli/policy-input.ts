@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { styleText } from 'node:util';
 import { CodegenError } from '../codegen/errors.js';
+import type { CodegenOptions } from '../codegen/index.js';
 import type { Diagnostic, SourceTexts } from '../diagnostics.js';
 import { DiagnosticError, formatDiagnostic } from '../diagnostics.js';
 import type { ArchName, RuleModel } from '../ir/model.js';
+import { archTable } from '../arch/index.js';
 import { Policy } from '../policy.js';
 import type { Program } from '../policy.js';
 import { PolicySyntaxError } from '../syntax/parse.js';
@@ -67,6 +69,8 @@ export interface CompileFileOptions {
   readonly arch?: ArchName | undefined;
   readonly bindings: Readonly<Record<string, unknown>>;
   readonly io: Io;
+  /** Code generator options (a syscall frequency profile). */
+  readonly codegen?: CodegenOptions | undefined;
   /** A last change to the bound model before code generation (e.g. exec --log). */
   readonly transform?: (model: RuleModel) => RuleModel;
 }
@@ -75,7 +79,7 @@ export interface CompileFileOptions {
  * loadPolicyFile reads and checks a policy, printing its warnings to stderr.
  * Every failure becomes a CliError with the diagnostics formatted.
  */
-export function loadPolicyFile(file: string, options: { arch?: ArchName | undefined; io: Io }): {
+export function loadPolicyFile(file: string, options: { arch?: ArchName | undefined; io: Io; codegen?: CodegenOptions | undefined }): {
   policy: Policy;
   sources: Map<string, string>;
 } {
@@ -87,7 +91,10 @@ export function loadPolicyFile(file: string, options: { arch?: ArchName | undefi
   };
   const color = colorFor(options.io, 'stderr');
   try {
-    const policy = Policy.load(file, readFile, options.arch === undefined ? {} : { arch: options.arch });
+    const policy = Policy.load(file, readFile, {
+      ...(options.arch === undefined ? {} : { arch: options.arch }),
+      ...(options.codegen === undefined ? {} : { codegen: options.codegen }),
+    });
     if (policy.warnings.length > 0) options.io.stderr.write(formatAll(policy.warnings, sources, color));
     return { policy, sources };
   } catch (error) {
@@ -123,4 +130,31 @@ function asInputError(error: unknown, sources: SourceTexts, color: boolean): unk
   }
   if (error instanceof CodegenError) return new InputError(error.message, `error[${error.code}]: ${error.message}\n`);
   return error;
+}
+
+/**
+ * readProfile reads `--profile FILE.json`: a JSON object of syscall names to
+ * relative frequencies (counts from strace -c, say). Frequent syscalls are
+ * decided nearer the root of the number tree; unlisted ones weigh 1.
+ */
+export function readProfile(path: string): CodegenOptions {
+  const result = parseJsonText(path, readText(path));
+  if ('error' in result) throw new InputError(`${path}: not valid JSON`, result.error);
+  const profile = result.value;
+  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) {
+    throw new InputError(`${path}: a profile is a JSON object of syscall names to frequencies`);
+  }
+  const weights = new Map<string, number>();
+  for (const [name, value] of Object.entries(profile)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new InputError(`${path}: the frequency of ${name} must be a positive number, not ${JSON.stringify(value)}`);
+    }
+    weights.set(name, value);
+  }
+  return {
+    weight: (arch, nr) => {
+      const name = archTable(arch).byNumber.get(nr)?.name;
+      return name === undefined ? undefined : weights.get(name);
+    },
+  };
 }

@@ -151,3 +151,35 @@ describe('kernel limits', () => {
     expect(Number(match![1])).toBeGreaterThan(4096);
   });
 });
+
+describe('--profile', () => {
+  const steps = async (bpf: string, syscall: string) =>
+    (JSON.parse((await cli(['simulate', bpf, '--arch', 'x86_64', '--syscall', syscall, '--args', '3', '--format', 'json'])).stdout) as { steps: number; action: string });
+
+  it('decides the frequent syscalls in fewer instructions, and everything the same', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'profile.json'), JSON.stringify({ epoll_pwait: 5000, futex: 5000 }));
+    const plain = join(dir, 'plain.bpf');
+    const tuned = join(dir, 'tuned.bpf');
+    expect((await cli(['compile', 'policies/examples/node-server.policy', '--arch', 'x86_64', '-o', plain])).code).toBe(0);
+    expect((await cli(['compile', 'policies/examples/node-server.policy', '--arch', 'x86_64', '--profile', join(dir, 'profile.json'), '-o', tuned])).code).toBe(0);
+    for (const hot of ['epoll_pwait', 'futex']) {
+      expect((await steps(tuned, hot)).steps).toBeLessThan((await steps(plain, hot)).steps);
+    }
+    for (const name of ['read', 'getpid', 'ptrace', 'mount', 'clone3', 'socket']) {
+      expect((await steps(tuned, name)).action).toBe((await steps(plain, name)).action);
+    }
+  });
+
+  it.each([
+    ['[1, 2]', /a profile is a JSON object/],
+    ['{"read": -1}', /frequency of read must be a positive number/],
+    ['{"read": ', /error\[E_JSON\]/],
+  ])('refuses the profile %s (exit 1)', async (text, message) => {
+    const file = join(scratch(), 'profile.json');
+    writeFileSync(file, text);
+    const result = await cli(['compile', 'policies/nabla.policy', '--profile', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+});
