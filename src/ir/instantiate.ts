@@ -73,9 +73,12 @@ export function instantiate(template: ConditionTemplate, environment: Environmen
     case 'resolved':
       return template.condition;
     case 'compare': {
-      const value = evaluate(template.value, environment, report);
-      const built = comparisons(template.arg, template.op, [[value, template.value.span]], template.mask, environment, report);
-      return built?.[0];
+      // The common case, kept free of the set machinery: it runs for every rule at every bind.
+      const value = widthValue(evaluate(template.value, environment, report), template.arg, template.value.span, report);
+      if (value === undefined) return undefined;
+      if (template.mask === undefined) return compare(template.arg, template.op, value);
+      const mask = widthValue(evaluate(template.mask, environment, report), template.arg, template.mask.span, report);
+      return mask === undefined ? undefined : compare(template.arg, template.op, value, mask);
     }
     case 'set': {
       const values = template.elements.map((element) => [evaluate(element, environment, report), element.span] as const);

@@ -136,12 +136,13 @@ export const FALSE: Always = Object.freeze({ kind: 'always', value: false });
 export function and(...terms: Condition[]): Condition {
   if (terms.length === 0) return TRUE;
   if (terms.length === 1) return terms[0]!;
-  return Object.freeze({ kind: 'and', terms: Object.freeze([...terms]) });
+  // A rest parameter is a fresh array: freezing it copies nothing.
+  return Object.freeze({ kind: 'and', terms: Object.freeze(terms) });
 }
 export function or(...terms: Condition[]): Condition {
   if (terms.length === 0) return FALSE;
   if (terms.length === 1) return terms[0]!;
-  return Object.freeze({ kind: 'or', terms: Object.freeze([...terms]) });
+  return Object.freeze({ kind: 'or', terms: Object.freeze(terms) });
 }
 export function not(term: Condition): Condition {
   return Object.freeze({ kind: 'not', term });
