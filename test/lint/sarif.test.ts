@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { formatSarif, lintFile, lintText, RULES } from '../../src/lint/index.js';
 import { sarifProblems } from './sarif-shape.js';
@@ -15,6 +17,20 @@ describe('SARIF 2.1.0 output', () => {
   const log = JSON.parse(formatSarif(reports, { toolVersion: '0.1.0' })) as {
     runs: { tool: { driver: { rules: { id: string }[] } }; results: Record<string, unknown>[] }[];
   };
+
+  it('validates against the SARIF 2.1.0 JSON schema (the OASIS schema as Microsoft\'s SARIF SDK ships it)', () => {
+    const require = createRequire(import.meta.url);
+    const schema = JSON.parse(readFileSync(require.resolve('@microsoft/sarif-multitool-linux/sarif-2.1.0.json'), 'utf8')) as object;
+    const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const valid = validate(log);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema check can fail: a log with a result missing its message does not pass.
+    const broken = structuredClone(log) as { runs: { results: Record<string, unknown>[] }[] };
+    delete broken.runs[0]!.results[0]!.message;
+    expect(validate(broken)).toBe(false);
+  });
 
   it('passes the structural check of the SARIF 2.1.0 schema', () => {
     expect(sarifProblems(log)).toEqual([]);
