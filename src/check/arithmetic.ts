@@ -73,8 +73,10 @@ export function applyUnary(operator: UnaryOperator, operand: bigint, span: Span)
  * bits is compared with: non-negative values must fit; negative values down
  * to -2^(width-1) are taken modulo 2^width.
  */
+const WIDTH_SIZE = { 32: 1n << 32n, 64: 1n << 64n } as const;
+
 export function reduceToWidth(value: bigint, width: 32 | 64, span: Span): ArithmeticResult {
-  const size = 1n << BigInt(width);
+  const size = WIDTH_SIZE[width];
   if (value >= 0n) return value < size ? { value } : { diagnostic: valueTooWide(value, width, span) };
   if (value >= -(size >> 1n)) return { value: value + size };
   return { diagnostic: valueTooWide(value, width, span) };

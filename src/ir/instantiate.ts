@@ -4,9 +4,8 @@
  * and values too wide for their argument are reported with their spans.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { applyBinary, applyUnary, reduceToWidth } from '../check/arithmetic.js';
+import { applyBinary, applyUnary, MAX_VALUE, reduceToWidth } from '../check/arithmetic.js';
 import type { ConditionTemplate, ParamValue, ValueTemplate } from '../check/checked.js';
-import { flatten } from '../check/conditions.js';
 import { and, compare, not, or, type Argument, type Comparison, type Condition, type Span } from './model.js';
 
 /** Environment holds the value of each slot: params first, then loop variables. */
@@ -39,14 +38,20 @@ export function evaluate(template: ValueTemplate, environment: Environment, repo
       const left = evaluate(template.left, environment, report);
       const right = evaluate(template.right, environment, report);
       if (left === undefined || right === undefined) return undefined;
+      // The common launch-time case (`capacity - block_size`) without a result object.
+      if (template.operator === '-' && left >= right && left >= 0n && right >= 0n) return left - right;
       const result = applyBinary(template.operator, left, right, template.span);
       return 'value' in result ? result.value : void report(result.diagnostic);
     }
   }
 }
 
+const LIMIT32 = 1n << 32n;
+
 function widthValue(value: bigint | undefined, arg: Argument, span: Span, report: Report): bigint | undefined {
   if (value === undefined) return undefined;
+  // Values that already fit need no reduction (and no result object).
+  if (value >= 0n && (arg.width === 64 ? value <= MAX_VALUE : value < LIMIT32)) return value;
   const result = reduceToWidth(value, arg.width, span);
   return 'value' in result ? result.value : void report(result.diagnostic);
 }
@@ -95,9 +100,16 @@ export function instantiate(template: ConditionTemplate, environment: Environmen
     }
     case 'and':
     case 'or': {
-      const terms = template.terms.map((term) => instantiate(term, environment, report));
-      if (terms.some((term) => term === undefined)) return undefined;
-      const flat = flatten(template.kind, terms as Condition[]);
+      // One pass: instantiate every term (so every fault is reported) and lift nested ones.
+      const flat: Condition[] = [];
+      let failed = false;
+      for (const term of template.terms) {
+        const built = instantiate(term, environment, report);
+        if (built === undefined) failed = true;
+        else if (built.kind === template.kind) flat.push(...built.terms);
+        else flat.push(built);
+      }
+      if (failed) return undefined;
       return template.kind === 'and' ? and(...flat) : or(...flat);
     }
     case 'not': {

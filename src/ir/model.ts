@@ -5,6 +5,9 @@
  * Everything here is concrete: params are bound, loops expanded, arithmetic
  * evaluated. Values are built only through the factories in this file, which
  * validate and throw `ModelError`, so a model that exists is a valid one.
+ * Every field is readonly. Conditions and rules are not also frozen at run
+ * time: `bind` makes them by the hundred at every launch, and freezing cost
+ * it about a third of its time; actions, arguments and whole models are.
  */
 import type { ActionName } from '../bpf/seccomp.js';
 import { MAX_ERRNO } from '../bpf/seccomp.js';
@@ -112,8 +115,11 @@ export interface Always {
 /** A boolean condition over the syscall's arguments. */
 export type Condition = Compare | And | Or | Not | Always;
 
+const MASK32 = 0xffff_ffffn;
+const MASK64 = 0xffff_ffff_ffff_ffffn;
+
 export function widthMask(width: 32 | 64): bigint {
-  return width === 32 ? 0xffff_ffffn : 0xffff_ffff_ffff_ffffn;
+  return width === 32 ? MASK32 : MASK64;
 }
 
 /**
@@ -127,7 +133,7 @@ export function compare(arg: Argument, op: Comparison, value: bigint, mask?: big
     throw new ModelError('E_VALUE_WIDTH', `value ${value} does not fit a ${arg.width}-bit argument`);
   }
   if (m < 0n || m > full) throw new ModelError('E_MASK_WIDTH', `mask ${m} does not fit a ${arg.width}-bit argument`);
-  return Object.freeze({ kind: 'compare', arg, op, mask: m, value });
+  return { kind: 'compare', arg, op, mask: m, value };
 }
 
 export const TRUE: Always = Object.freeze({ kind: 'always', value: true });
@@ -136,16 +142,15 @@ export const FALSE: Always = Object.freeze({ kind: 'always', value: false });
 export function and(...terms: Condition[]): Condition {
   if (terms.length === 0) return TRUE;
   if (terms.length === 1) return terms[0]!;
-  // A rest parameter is a fresh array: freezing it copies nothing.
-  return Object.freeze({ kind: 'and', terms: Object.freeze(terms) });
+  return { kind: 'and', terms };
 }
 export function or(...terms: Condition[]): Condition {
   if (terms.length === 0) return FALSE;
   if (terms.length === 1) return terms[0]!;
-  return Object.freeze({ kind: 'or', terms: Object.freeze(terms) });
+  return { kind: 'or', terms };
 }
 export function not(term: Condition): Condition {
-  return Object.freeze({ kind: 'not', term });
+  return { kind: 'not', term };
 }
 
 /** One rule for one syscall on one arch: the first rule whose condition holds decides. */
@@ -157,7 +162,7 @@ export interface Rule {
 }
 
 export function rule(act: Action, condition: Condition = TRUE, span?: Span): Rule {
-  return Object.freeze(span ? { action: act, condition, span } : { action: act, condition });
+  return span ? { action: act, condition, span } : { action: act, condition };
 }
 
 /** The rules of one architecture: syscall number to its rules in first-match order. */
