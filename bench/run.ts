@@ -8,7 +8,7 @@ import { AuditArch } from '../src/bpf/seccomp.js';
 import { syscallNumber } from './policies/build.js';
 import { measureFrontEnd, type FrontEndResult } from './measure/frontEnd.js';
 import { allowedInputs, argumentFreeAllowed } from './measure/allowed.js';
-import { timeKernelCase, type KernelTiming, type KernelWorkspace } from './measure/kernel.js';
+import { chainCopies, copiesFor, timeKernelCase, type KernelTiming, type KernelWorkspace } from './measure/kernel.js';
 import { builders, measureVariant, VARIANT_NAMES, type Built, type VariantMetrics, type VariantName } from './measure/variants.js';
 import type { BenchPolicy, KernelCase } from './policies/types.js';
 
@@ -42,7 +42,7 @@ export interface PolicyResult {
 export interface RunOptions {
   readonly root: string;
   /** kernel is undefined when kernel timing is unavailable; kernelSkipReason then says why. */
-  readonly kernel?: { readonly workspace: KernelWorkspace; readonly iterations: number; readonly repeats: number };
+  readonly kernel?: { readonly workspace: KernelWorkspace; readonly iterations: number; readonly repeats: number; readonly copies: number };
   readonly kernelSkipReason?: string;
 }
 
@@ -57,14 +57,18 @@ function emulatedSteps(entry: KernelCase, built: Partial<Record<VariantName, Bui
 function timeKernel(policy: BenchPolicy, built: Partial<Record<VariantName, Built>>, options: RunOptions): KernelCaseResult[] {
   const kernel = options.kernel;
   const filters: Record<string, string | undefined> = { none: undefined };
+  // Every variant chains the same number of copies, so their costs compare.
+  const copies = copiesFor(Object.values(built).map((filter) => filter.bytes.length / 8), kernel?.copies ?? 1);
   if (kernel) {
-    for (const [name, filter] of Object.entries(built)) filters[name] = kernel.workspace.writeFilter(`${policy.id}-${name}`, filter.bytes);
+    for (const [name, filter] of Object.entries(built)) {
+      filters[name] = kernel.workspace.writeFilter(`${policy.id}-${name}`, chainCopies(filter.bytes, copies));
+    }
   }
   return policy.kernelCases.map((entry) => {
     const base = { label: entry.label, kind: entry.kind, steps: emulatedSteps(entry, built) };
     if (!kernel) return { ...base, error: options.kernelSkipReason ?? 'not run' };
     try {
-      return { ...base, timings: timeKernelCase(kernel.workspace, entry, filters, kernel.iterations, kernel.repeats) };
+      return { ...base, timings: timeKernelCase(kernel.workspace, entry, filters, kernel.iterations, kernel.repeats, copies) };
     } catch (error) {
       return { ...base, error: error instanceof Error ? error.message : String(error) };
     }

@@ -80,11 +80,17 @@ function kernelRows(entry: KernelCaseResult): Row[] {
   const steps: Row = { label: '  instructions this call runs (emulated)', values: entry.steps, ratios: true, digits: 0 };
   if (!entry.timings) return [{ label, values: { ours: 'n/a', linear: 'n/a', tree: 'n/a' }, ratios: false, digits: 1 }, steps];
   const values: Partial<Record<VariantName, Cell>> = {};
-  for (const name of VARIANT_NAMES) values[name] = entry.timings[name]?.bestNsPerCall;
+  const perEvaluation: Partial<Record<VariantName, Cell>> = {};
+  for (const name of VARIANT_NAMES) {
+    values[name] = entry.timings[name]?.bestNsPerCall;
+    perEvaluation[name] = entry.timings[name]?.filterNsPerEvaluation;
+  }
   const none = entry.timings.none?.bestNsPerCall;
+  const copies = entry.timings.ours?.copies ?? 1;
   const blank = { ours: '', linear: '', tree: '' };
   return [
-    { label, values, ratios: true, digits: 1 },
+    { label: copies > 1 ? `${label}, filter x${copies}` : label, values, ratios: true, digits: 1 },
+    { label: '  filter ns: its own cost per evaluation', values: perEvaluation, ratios: true, digits: 2 },
     steps,
     { label: `  the same without any filter: ${none === undefined ? 'n/a' : formatNumber(none, 1)} ns`, values: blank, ratios: false, digits: 1 },
   ];

@@ -60,3 +60,22 @@ describe.skipIf(!linuxX64)('the native loop (x86_64 Linux only)', () => {
     expect(() => runLoop(workspace, getpid, path, 1000)).toThrow(/killed by signal 31/);
   });
 });
+
+describe('chainCopies', () => {
+  it('runs a filter several times: allows pass on to the next copy, refusals return at once', async () => {
+    const { assemble, op, emulate, AuditArch } = await import('../../src/bpf/index.js');
+    const { chainCopies, copiesFor } = await import('../../bench/measure/kernel.js');
+    // A 4-instruction filter: nr 1 allowed, everything else ERRNO(5).
+    const filter = assemble([op.load(0), op.jumpIf('eq', 1, 0, 1), op.ret(0x7fff0000), op.ret(0x00050005)]);
+    const chained = chainCopies(filter, 3);
+    expect(chained.length).toBe(filter.length * 3);
+    const allowed = emulate(chained, { nr: 1, arch: AuditArch.x86_64 });
+    expect(allowed.action).toBe('allow');
+    expect(allowed.steps).toBe(3 * 3);
+    const refused = emulate(chained, { nr: 2, arch: AuditArch.x86_64 });
+    expect(refused).toMatchObject({ action: 'errno', data: 5, steps: 3 });
+    expect(copiesFor([4, 1000], 8)).toBe(4);
+    expect(copiesFor([4096], 8)).toBe(1);
+    expect(() => chainCopies(filter, 2000)).toThrow(RangeError);
+  });
+});
