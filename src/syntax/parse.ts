@@ -37,9 +37,19 @@ export function parse(text: string, file: string): Program {
   try {
     const match = policyGrammar.match(text);
     if (match.failed()) {
-      const index = match.getRightmostFailurePosition();
+      let index = match.getRightmostFailurePosition();
+      let expected = expectedText(match);
+      // Only "end of input" means nothing here could start a statement.
+      if (expected === 'end of input') expected = 'a declaration or a rule';
+      // A policy cut short fails past its last line: point at where its text
+      // ends instead of at an empty line after it.
+      const end = text.trimEnd().length;
+      if (index >= end && text.slice(end, index).includes('\n')) {
+        index = end;
+        expected += ' at the end of the file';
+      }
       const span = spanMaker(text, file).span(index, index);
-      throw new PolicySyntaxError(syntaxError(expectedText(match), span), sources);
+      throw new PolicySyntaxError(syntaxError(expected, span), sources);
     }
     return buildAst(match, text, file);
   } catch (error) {

@@ -68,7 +68,7 @@ describe('the installed command, as a process', () => {
     writeFileSync(file, 'allow read where (fd == 1\n');
     const result = cliProcess(['compile', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/bad\.policy:2:1: error\[E_SYNTAX\]/);
+    expect(result.stderr).toMatch(/bad\.policy:1:26: error\[E_SYNTAX\]: expected .* at the end of the file/);
     expect(result.stderr).toContain('^');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });

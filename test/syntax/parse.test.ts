@@ -121,6 +121,9 @@ describe('syntax errors name the position and what was expected', () => {
     ['for not in x { allow read }', '1:5', 'a name'],
     ['const and = 1', '1:7', 'a name'],
     ['\n\n  allow read where (fd == 1', '3:28', '")"'],
+    ['garbage here', '1:1', 'a declaration or a rule'],
+    ['allow read where fd ==\n\n', '1:23', 'a name, an integer, "(", "~", or "-" at the end of the file'],
+    ['when arch x86_64 {\n  allow read\n', '2:13', '"}", a rule, "where", or "," at the end of the file'],
   ] as [string, string, string | undefined][])('%j fails at %s', (src, position, expected) => rejects(src, position, expected));
 
   test('a syntax error prints file:line:col, the source line and a caret', () => {
