@@ -7,8 +7,8 @@
  * runUnikernel.
  *
  * Environment: BENCH_ITERATIONS (kernel loop length, default 100000),
- * BENCH_REPEATS (kernel runs per filter, default 9), BENCH_COPIES (how many
- * copies of a filter one timed program chains, default 8, fewer where the
+ * BENCH_REPEATS (kernel runs per filter, default 15), BENCH_COPIES (how many
+ * copies of a filter one timed program chains, default 16, fewer where the
  * 4096-instruction limit says so), BENCH_KERNEL=0 to skip
  * the kernel timing.
  */
@@ -40,8 +40,8 @@ function kernelOptions(): { options: Pick<RunOptions, 'kernel' | 'kernelSkipReas
   try {
     const workspace = createKernelWorkspace();
     const iterations = positiveInteger('BENCH_ITERATIONS', 100_000);
-    const repeats = positiveInteger('BENCH_REPEATS', 9);
-    const copies = positiveInteger('BENCH_COPIES', 8);
+    const repeats = positiveInteger('BENCH_REPEATS', 15);
+    const copies = positiveInteger('BENCH_COPIES', 16);
     return { options: { kernel: { workspace, iterations, repeats, copies } }, workspace };
   } catch (error) {
     return { options: { kernelSkipReason: `cannot build the native loop: ${error instanceof Error ? error.message : String(error)}` } };
