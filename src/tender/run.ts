@@ -3,6 +3,7 @@
  * the launch, and run it under the native tender, confined by both filters.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { BlockOption, NetOption } from './arguments.js';
 import { closeDevices, openDevices } from './devices.js';
 import { LaunchIoError } from './errors.js';
@@ -59,10 +60,13 @@ function readExecutable(path: string): Uint8Array {
   }
 }
 
+/** Signal numbers to names; where two names share a number (SIGABRT, SIGIOT) the first, usual one wins. */
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, number] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name);
+
 /** signalName names a signal number the way the shell does ('SIGSYS'). */
 export function signalName(signal: number): string {
-  const names: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 31: 'SIGSYS' };
-  return names[signal] ?? `signal ${signal}`;
+  return SIGNAL_NAMES.get(signal) ?? `signal ${signal}`;
 }
 
 /**
