@@ -68,7 +68,9 @@ function timeKernel(policy: BenchPolicy, built: Partial<Record<VariantName, Buil
     const base = { label: entry.label, kind: entry.kind, steps: emulatedSteps(entry, built) };
     if (!kernel) return { ...base, error: options.kernelSkipReason ?? 'not run' };
     try {
-      return { ...base, timings: timeKernelCase(kernel.workspace, entry, filters, kernel.iterations, kernel.repeats, copies) };
+      // Fewer copies leave more noise per evaluation: make up with more runs.
+      const repeats = Math.ceil((kernel.repeats * kernel.copies) / copies);
+      return { ...base, timings: timeKernelCase(kernel.workspace, entry, filters, kernel.iterations, repeats, copies) };
     } catch (error) {
       return { ...base, error: error instanceof Error ? error.message : String(error) };
     }
