@@ -4,11 +4,14 @@
  * hand-assembled seccomp filters. Filters are only ever installed in the
  * children the spawn helper forks, never in the test process.
  */
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildGuest } from '../fixtures/guests/build.js';
+import { readGuestImage, type GuestImage } from './launch-record.js';
 
 /** NATIVE_SUPPORTED says whether this machine can build and run the native parts (x86_64 Linux). */
 export const NATIVE_SUPPORTED = process.platform === 'linux' && process.arch === 'x64';
@@ -210,4 +213,15 @@ export function datagramPair(): [number, number] {
   // AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC
   if (libc.socketpair(1, 2 | 0o4000 | 0o2000000, 0, fds) !== 0) throw new Error('socketpair failed');
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
+}
+
+/**
+ * buildTenderAndHello builds the native pieces (failing loudly if the build
+ * fails) and the hello guest, and returns the guest's path and image.
+ */
+export function buildTenderAndHello(): { hello: string; image: GuestImage } {
+  const build = spawnSync(process.execPath, [BUILD_SCRIPT, '--strict'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`native build failed: ${build.stderr}`);
+  const hello = buildGuest('hello');
+  return { hello, image: readGuestImage(hello) };
 }

@@ -7,11 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { buildGuest } from '../fixtures/guests/build.js';
-import { encodeLaunchRecord, HEADER_SIZE, readGuestImage, SEGMENT_SIZE, validLaunchFields } from './launch-record.js';
+import { encodeLaunchRecord, HEADER_SIZE, SEGMENT_SIZE, validLaunchFields } from './launch-record.js';
 import type { GuestImage, LaunchFields } from './launch-record.js';
 import { allowAll, allowList, sptGuestRules, tenderRules } from './native-filters.js';
-import { BUILD_SCRIPT, NATIVE_SUPPORTED, runTender, TENDER_FDS, TENDER_PATH } from './native-support.js';
+import { buildTenderAndHello, NATIVE_SUPPORTED, runTender, TENDER_FDS, TENDER_PATH } from './native-support.js';
 
 const MEM_SIZE = 0x200000n;
 const MAX_RECORD = HEADER_SIZE + 16 * SEGMENT_SIZE + 0x10000 + 4096 * 8;
@@ -20,10 +19,7 @@ let image: GuestImage;
 
 beforeAll(() => {
   if (!NATIVE_SUPPORTED) return;
-  const build = spawnSync(process.execPath, [BUILD_SCRIPT, '--strict'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`native build failed: ${build.stderr}`);
-  hello = buildGuest('hello');
-  image = readGuestImage(hello);
+  ({ hello, image } = buildTenderAndHello());
 });
 
 function valid(): LaunchFields {

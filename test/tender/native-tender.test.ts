@@ -5,7 +5,6 @@
  * with exit status 1 and a one-line message on stderr, before touching
  * guest memory.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { buildGuest } from '../fixtures/guests/build.js';
 import { encodeLaunchRecord, readGuestImage, validLaunchFields } from './launch-record.js';
 import type { GuestImage, LaunchFields } from './launch-record.js';
 import { allowAll, allowList, sptGuestRules, tenderRules } from './native-filters.js';
-import { BUILD_SCRIPT, NATIVE_SUPPORTED, runChild, runTender, TENDER_FDS, TENDER_PATH, temporaryDirectory } from './native-support.js';
+import { buildTenderAndHello, NATIVE_SUPPORTED, runChild, runTender, TENDER_FDS, TENDER_PATH, temporaryDirectory } from './native-support.js';
 
 const SETARCH = '/usr/bin/setarch';
 
@@ -24,10 +23,7 @@ let image: GuestImage;
 
 beforeAll(() => {
   if (!NATIVE_SUPPORTED) return;
-  const build = spawnSync(process.execPath, [BUILD_SCRIPT, '--strict'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`native build failed: ${build.stderr}`);
-  hello = buildGuest('hello');
-  image = readGuestImage(hello);
+  ({ hello, image } = buildTenderAndHello());
 });
 
 /** helloFields is a correct record for the hello guest (no devices: epoll 4, timer 5). */
