@@ -13,7 +13,6 @@ import {
   type JumpCondition,
   op,
   type Program,
-  SeccompDataOffset as Offset,
   validate,
   X32_SYSCALL_BIT,
 } from '../../src/bpf/index.js';

@@ -27,7 +27,7 @@ import type { KernelCase } from '../support/kernel.js';
 import { buildPlanWithLibseccomp } from '../support/libseccomp.js';
 import { NotExpressibleError, planForLibseccomp } from '../support/libseccomp-plan.js';
 import { evaluateModel } from '../support/reference-eval.js';
-import { policyCase, seccompInput, type PolicyCase, type PolicyShape } from './arbitraries.js';
+import { policyCase, seccompInput, type PolicyCase } from './arbitraries.js';
 
 /** RunOptions: the fast-check seed and how many policies and inputs a policy. */
 export interface RunOptions {

@@ -11,7 +11,6 @@ import {
   declarationSpan,
   isAllowing,
   isUnconditional,
-  syscallName,
   syscallNumber,
   syscallSpan,
   spanKey,
