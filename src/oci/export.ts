@@ -41,10 +41,16 @@ const OPERATOR: Readonly<Record<Comparison, OciOperator>> = {
   ge: 'SCMP_CMP_GE',
 };
 
+/** A profile argument that remembers whether it compares a 32-bit argument. */
+type WidthArg = OciArg & { readonly narrow?: true };
+
 /** toArg writes one comparison as a profile argument, or throws where runc has no such comparison. */
-function toArg(literal: Compare, where: string): OciArg {
+function toArg(literal: Compare, where: string): WidthArg {
   const { index } = literal.arg;
-  if (literal.mask === widthMask(literal.arg.width)) return { index, op: OPERATOR[literal.op], value: literal.value, valueTwo: 0n };
+  if (literal.mask === widthMask(literal.arg.width)) {
+    const arg = { index, op: OPERATOR[literal.op], value: literal.value, valueTwo: 0n };
+    return literal.arg.width === 32 ? { ...arg, narrow: true } : arg;
+  }
   if (literal.op === 'eq') return { index, op: 'SCMP_CMP_MASKED_EQ', value: literal.mask, valueTwo: literal.value };
   const singleBit = literal.mask !== 0n && (literal.mask & (literal.mask - 1n)) === 0n;
   if (literal.op === 'ne' && singleBit && (literal.value === 0n || literal.value === literal.mask)) {
@@ -161,6 +167,18 @@ interface EntryJson {
   args?: { index: number; value: bigint; valueTwo: bigint; op: OciOperator }[];
 }
 
+/**
+ * lowWord writes a plain `==` on a 32-bit argument as a masked `==` on its
+ * low word: libseccomp compares all 64 bits, the kernel only the low 32, so
+ * this way runc decides as our filter does even when the upper half holds
+ * junk. (An ordering or `!=` has no masked form in a profile and stays a
+ * 64-bit comparison.)
+ */
+function lowWord({ narrow, ...arg }: WidthArg): OciArg {
+  if (narrow && arg.op === 'SCMP_CMP_EQ') return { index: arg.index, op: 'SCMP_CMP_MASKED_EQ', value: 0xffff_ffffn, valueTwo: arg.value };
+  return arg;
+}
+
 function archEntries(model: RuleModel, arch: ArchName): Map<string, EntryJson[]> {
   const table = archTable(arch);
   const byName = new Map<string, EntryJson[]>();
@@ -174,7 +192,7 @@ function archEntries(model: RuleModel, arch: ArchName): Map<string, EntryJson[]>
     byName.set(
       name,
       groups.flatMap(({ action: chosen, terms }) =>
-        terms.map((term) => ({ names: [name], ...ociActionOf(chosen, where), ...(term.length > 0 ? { args: term } : {}) })),
+        terms.map((term) => ({ names: [name], ...ociActionOf(chosen, where), ...(term.length > 0 ? { args: term.map(lowWord) } : {}) })),
       ),
     );
   }

@@ -25,6 +25,14 @@ function disagreements(text: string): { count: number; inputs: number; profile: 
   return { count, inputs: inputs.length, profile };
 }
 
+/** junkDisagreements is disagreements on inputs with junk in the upper half of 32-bit arguments. */
+function junkDisagreements(text: string): number {
+  const program = Policy.fromText(text, { file: 'export.policy' }).bind();
+  const profile = JSON.parse(ociProfileText(program.model));
+  const runc = Emulator.create(buildRuncFilter(profile, host).bytes);
+  return roundTripInputs(profile, ['x86_64']).filter(({ junk }) => program.run(junk).ret !== runc.run(junk).ret).length;
+}
+
 const status = libseccompAvailable();
 
 describe.skipIf(!status.ok)('OCI export against runc + libseccomp', () => {
@@ -45,6 +53,22 @@ describe.skipIf(!status.ok)('OCI export against runc + libseccomp', () => {
     expect(inputs).toBeGreaterThan(300);
     expect(count).toBe(0);
     expect(JSON.parse(profile).defaultErrnoRet).toBe(1);
+  });
+
+  it('writes == on a 32-bit argument so that runc, too, reads only its low word', () => {
+    const text = `
+      arch x86_64
+      default allow
+      errno(EBADF) close where fd == 3
+      errno(EPERM) socket where family == AF_NETLINK
+      errno(EACCES) ioctl where fd == 0 && cmd == TIOCSTI
+    `;
+    const profile = JSON.parse(disagreements(text).profile) as { syscalls: { args?: { op: string; value: number }[] }[] };
+    const ops = profile.syscalls.flatMap((entry) => entry.args ?? []).map((arg) => arg.op);
+    expect(ops.length).toBeGreaterThan(0);
+    expect(ops.every((op) => op === 'SCMP_CMP_MASKED_EQ')).toBe(true);
+    // close(0xffffffff00000003) is close(3) to the kernel: both filters refuse it.
+    expect(junkDisagreements(text)).toBe(0);
   });
 
   it('round-trips an imported profile: import, compile, export, and runc agrees with the policy', () => {
