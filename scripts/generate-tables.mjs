@@ -522,7 +522,7 @@ const CONSTANT_NAME = new RegExp('^(' + [
   'AF_', 'SOCK_', 'MSG_', 'CLONE_', 'FUTEX_', 'TFD_', 'EFD_', 'EPOLL', 'PR_', 'SECCOMP_', 'SIG', 'E[A-Z0-9]+$',
   'S_I[FRWSX]', 'GRND_', 'MFD_', 'IPPROTO_', 'SOL_', 'SO_', 'FIO', 'TIOC', 'TC[GS]ETS', 'RLIMIT_', 'RLIM_INFINITY$',
   'P_(ALL|PID|PGID|PIDFD)$', 'W(NOHANG|UNTRACED|STOPPED|EXITED|CONTINUED|NOWAIT)$', '__W(ALL|CLONE|NOTHREAD)$',
-  'SPLICE_F_', 'POLL', 'SYS_',
+  'SPLICE_F_', 'POLL', 'SYS_', 'TUNSETIFF$', 'IFF_(TAP|TUN|NO_PI)$', 'SIOCGIF(MTU|FLAGS)$',
 ].join('|') + ')');
 
 /** uapi headers that define those constants. asm/prctl.h exists on x86 only. */
@@ -531,6 +531,7 @@ const CONSTANT_HEADERS = [
   'linux/timerfd.h', 'linux/eventpoll.h', 'linux/prctl.h', 'linux/seccomp.h', 'linux/signal.h', 'linux/errno.h',
   'linux/stat.h', 'linux/random.h', 'linux/in.h', 'linux/socket.h', 'asm/socket.h', 'asm/ioctls.h',
   'asm/termbits.h', 'linux/resource.h', 'linux/wait.h', 'linux/net.h', 'linux/poll.h',
+  'linux/if_tun.h', 'linux/sockios.h',
 ];
 
 /** Plain #defines copied from kernel-internal headers: file → which names. */

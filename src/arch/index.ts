@@ -148,3 +148,30 @@ export function constantValue(name: string, arch: ArchName): bigint | undefined 
 export function constantNames(): readonly string[] {
   return [...constants().keys()];
 }
+
+/**
+ * hostConstant gives a kernel constant's value on the host arch as a number,
+ * for code that passes it to a system call. It throws for a name the tables
+ * lack: the host's own code must not guess a value.
+ */
+export function hostConstant(name: string): number {
+  const value = constantValue(name, hostArch());
+  if (value === undefined || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`no kernel constant ${name} on ${hostArch()} in the generated tables`);
+  }
+  return Number(value);
+}
+
+/**
+ * hostConstants gives named host constants as an object whose values are
+ * looked up when first read, so that merely importing code that uses them
+ * works on a host the tables lack (the lookup throws only when used there).
+ */
+export function hostConstants<K extends string>(names: Readonly<Record<K, string>>): Readonly<Record<K, number>> {
+  const values = {} as Record<K, number>;
+  for (const key of Object.keys(names) as K[]) {
+    let known: number | undefined;
+    Object.defineProperty(values, key, { enumerable: true, get: () => (known ??= hostConstant(names[key])) });
+  }
+  return Object.freeze(values);
+}

@@ -1,26 +1,26 @@
 /**
  * The kernel's installation ABI as constants: prctl options, seccomp(2)
  * operations and flags, and the user-notification ioctls and struct sizes.
- * Values from `linux/prctl.h` and `linux/seccomp.h`; they are the same on
- * every architecture the project serves.
+ * Values come from the generated tables (`linux/prctl.h`, `linux/seccomp.h`,
+ * `linux/errno.h` as the host's headers define them).
  */
 import { constants } from 'node:os';
+import { hostConstants } from '../arch/index.js';
 
 /** Prctl holds the prctl options the installer uses. */
-export const Prctl = {
-  setSeccomp: 22,
-  setNoNewPrivs: 38,
-} as const;
-
-/** SECCOMP_MODE_FILTER, the mode `prctl(PR_SET_SECCOMP, …)` takes. */
-export const SECCOMP_MODE_FILTER = 2;
+export const Prctl = hostConstants({
+  setSeccomp: 'PR_SET_SECCOMP',
+  setNoNewPrivs: 'PR_SET_NO_NEW_PRIVS',
+  /** SECCOMP_MODE_FILTER, the mode `prctl(PR_SET_SECCOMP, …)` takes. */
+  seccompModeFilter: 'SECCOMP_MODE_FILTER',
+});
 
 /** SeccompOperation holds the operations of seccomp(2) the installer uses. */
-export const SeccompOperation = {
-  setModeFilter: 1,
-  getActionAvail: 2,
-  getNotifSizes: 3,
-} as const;
+export const SeccompOperation = hostConstants({
+  setModeFilter: 'SECCOMP_SET_MODE_FILTER',
+  getActionAvail: 'SECCOMP_GET_ACTION_AVAIL',
+  getNotifSizes: 'SECCOMP_GET_NOTIF_SIZES',
+});
 
 /** FilterFlag names a flag `seccomp(SECCOMP_SET_MODE_FILTER, flags, …)` takes. */
 export type FilterFlag = 'tsync' | 'log' | 'spec_allow' | 'new_listener' | 'tsync_esrch' | 'wait_killable_recv';
@@ -36,14 +36,9 @@ export const FILTER_FLAGS: readonly FilterFlag[] = [
 ];
 
 /** FilterFlagBit is the bit of each SECCOMP_FILTER_FLAG_*. */
-export const FilterFlagBit: Readonly<Record<FilterFlag, number>> = Object.freeze({
-  tsync: 1 << 0,
-  log: 1 << 1,
-  spec_allow: 1 << 2,
-  new_listener: 1 << 3,
-  tsync_esrch: 1 << 4,
-  wait_killable_recv: 1 << 5,
-});
+export const FilterFlagBit: Readonly<Record<FilterFlag, number>> = hostConstants(
+  Object.fromEntries(FILTER_FLAGS.map((flag) => [flag, `SECCOMP_FILTER_FLAG_${flag.toUpperCase()}`])) as Record<FilterFlag, string>,
+);
 
 /** FilterFlagSince names the Linux release that introduced each flag, for error messages. */
 export const FilterFlagSince: Readonly<Record<FilterFlag, string>> = Object.freeze({
@@ -60,8 +55,8 @@ export function flagBits(flags: readonly FilterFlag[]): number {
   return flags.reduce((bits, flag) => bits | FilterFlagBit[flag], 0);
 }
 
-/** USER_NOTIF_FLAG_CONTINUE (SECCOMP_USER_NOTIF_FLAG_CONTINUE) lets a notified call run as if allowed. */
-export const USER_NOTIF_FLAG_CONTINUE = 1;
+/** NotifFlag holds the response flags: `continue` lets a notified call run as if allowed. */
+export const NotifFlag = hostConstants({ continue: 'SECCOMP_USER_NOTIF_FLAG_CONTINUE' });
 
 /** NotifStructSize holds the sizes of the notification structs this module lays out. */
 export const NotifStructSize = {
@@ -72,37 +67,28 @@ export const NotifStructSize = {
   seccompData: 64,
 } as const;
 
-/**
- * ioctlNumber encodes an ioctl request the generic way (x86, arm, riscv):
- * direction in bits 30–31, argument size in 16–29, type in 8–15, number in 0–7.
- */
-function ioctlNumber(direction: 'write' | 'readwrite', number: number, size: number): number {
-  const bits = direction === 'write' ? 1 : 3;
-  return ((bits << 30) | (size << 16) | (0x21 << 8) | number) >>> 0;
-}
-
-/** NotifIoctl holds the user-notification ioctls of a listener fd (type '!'). */
-export const NotifIoctl = {
-  receive: ioctlNumber('readwrite', 0, NotifStructSize.notif),
-  send: ioctlNumber('readwrite', 1, NotifStructSize.response),
-  idValid: ioctlNumber('write', 2, 8),
-} as const;
+/** NotifIoctl holds the user-notification ioctls of a listener fd. */
+export const NotifIoctl = hostConstants({
+  receive: 'SECCOMP_IOCTL_NOTIF_RECV',
+  send: 'SECCOMP_IOCTL_NOTIF_SEND',
+  idValid: 'SECCOMP_IOCTL_NOTIF_ID_VALID',
+});
 
 /** Errno holds the errno values the installer and the supervisor interpret. */
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  ESRCH: 3,
-  EINTR: 4,
-  EBADF: 9,
-  EAGAIN: 11,
-  EACCES: 13,
-  EFAULT: 14,
-  EBUSY: 16,
-  EINVAL: 22,
-  ENOSYS: 38,
-  EOPNOTSUPP: 95,
-} as const;
+export const Errno = hostConstants({
+  EPERM: 'EPERM',
+  ENOENT: 'ENOENT',
+  ESRCH: 'ESRCH',
+  EINTR: 'EINTR',
+  EBADF: 'EBADF',
+  EAGAIN: 'EAGAIN',
+  EACCES: 'EACCES',
+  EFAULT: 'EFAULT',
+  EBUSY: 'EBUSY',
+  EINVAL: 'EINVAL',
+  ENOSYS: 'ENOSYS',
+  EOPNOTSUPP: 'EOPNOTSUPP',
+});
 
 /** errnoName gives the symbolic name of an errno (`EPERM`), or `errno N` when it has none. */
 export function errnoName(errno: number): string {

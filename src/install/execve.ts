@@ -4,9 +4,19 @@
  * filter and the jump: the path, argv and envp are laid out as C strings and
  * pointer arrays first, and `PreparedExec.exec` then makes one system call.
  */
+import { hostConstants } from '../arch/index.js';
 import { Errno } from './constants.js';
 import { systemCallFailed } from './errors.js';
 import { nativeCalls } from './ffi.js';
+
+/** Kernel constants, from the generated tables. */
+const K = hostConstants({
+  F_SETFD: 'F_SETFD',
+  F_GETFL: 'F_GETFL',
+  F_SETFL: 'F_SETFL',
+  O_NONBLOCK: 'O_NONBLOCK',
+  SIG_SETMASK: 'SIG_SETMASK',
+});
 
 /** PreparedExec is an execve(2) with its memory laid out, ready to run. */
 export interface PreparedExec {
@@ -65,14 +75,9 @@ export function prepareExec(
   };
 }
 
-const F_SETFD = 2;
-const F_GETFL = 3;
-const F_SETFL = 4;
-const O_NONBLOCK = 0o4000;
-const SIG_SETMASK = 2;
 const SIGSET_SIZE = 8;
 /** Signals Node sets to SIG_IGN, which execve would pass on to the new program. */
-const IGNORED_BY_NODE = { SIGPIPE: 13, SIGXFSZ: 25 } as const;
+const IGNORED_BY_NODE = hostConstants({ SIGPIPE: 'SIGPIPE', SIGXFSZ: 'SIGXFSZ' });
 
 /** Signals no process can catch, and glibc's own two, which only glibc sends. */
 const UNTOUCHED_SIGNALS = new Set([9, 19, 32, 33]);
@@ -103,12 +108,12 @@ export function prepareProcessForExec(): void {
   const calls = nativeCalls();
   for (const fd of [0, 1, 2]) {
     // Node marks every descriptor it inherits close-on-exec when it starts.
-    calls.syscall('fcntl', fd, F_SETFD, 0);
-    const flags = calls.syscall('fcntl', fd, F_GETFL);
-    if (flags !== -1 && (flags & O_NONBLOCK) !== 0) calls.syscall('fcntl', fd, F_SETFL, flags & ~O_NONBLOCK);
+    calls.syscall('fcntl', fd, K.F_SETFD, 0);
+    const flags = calls.syscall('fcntl', fd, K.F_GETFL);
+    if (flags !== -1 && (flags & K.O_NONBLOCK) !== 0) calls.syscall('fcntl', fd, K.F_SETFL, flags & ~K.O_NONBLOCK);
   }
   const setMask = (set: Buffer, call: string) => {
-    if (calls.syscall('rt_sigprocmask', SIG_SETMASK, calls.address(set), 0, SIGSET_SIZE) === -1) {
+    if (calls.syscall('rt_sigprocmask', K.SIG_SETMASK, calls.address(set), 0, SIGSET_SIZE) === -1) {
       throw systemCallFailed('E_EXECVE', 'execve', call, calls.errno());
     }
   };

@@ -12,7 +12,7 @@
 import { endianness } from 'node:os';
 import { BPF_MAXINSNS } from '../bpf/seccomp.js';
 import type { FilterFlag } from './constants.js';
-import { Errno, FilterFlagBit, flagBits, Prctl, SECCOMP_MODE_FILTER, SeccompOperation } from './constants.js';
+import { Errno, FilterFlagBit, flagBits, Prctl, SeccompOperation } from './constants.js';
 import { flagCombination, flagUnsupported, programLength, systemCallFailed, tsyncFailed } from './errors.js';
 import type { NativeCalls } from './ffi.js';
 import { nativeCalls } from './ffi.js';
@@ -121,7 +121,7 @@ function fallBack(calls: NativeCalls, errno: number, flags: readonly FilterFlag[
         `the running kernel has no seccomp(2), and prctl(PR_SET_SECCOMP) takes no flags (asked for ${flags.join(', ')})`,
       );
     }
-    if (calls.syscall('prctl', Prctl.setSeccomp, SECCOMP_MODE_FILTER, fprogAddress, 0, 0) === -1) {
+    if (calls.syscall('prctl', Prctl.setSeccomp, Prctl.seccompModeFilter, fprogAddress, 0, 0) === -1) {
       throw systemCallFailed('E_SECCOMP', 'prctl_seccomp', 'prctl(PR_SET_SECCOMP)', calls.errno());
     }
     return { via: 'prctl', flags };

@@ -8,11 +8,19 @@
  * Receiving blocks until a call arrives, so a supervisor must run in a
  * process or thread the filter does not cover.
  */
+import { hostConstants } from '../arch/index.js';
 import type { SeccompData } from '../bpf/seccomp.js';
-import { Errno, NotifIoctl, NotifStructSize, USER_NOTIF_FLAG_CONTINUE } from './constants.js';
+import { Errno, NotifFlag, NotifIoctl, NotifStructSize } from './constants.js';
 import { systemCallFailed } from './errors.js';
 import { nativeCalls } from './ffi.js';
 import { notifSizes } from './support.js';
+
+/** Kernel constants, from the generated tables. */
+const K = hostConstants({
+  POLLIN: 'POLLIN',
+  POLLHUP: 'POLLHUP',
+  POLLNVAL: 'POLLNVAL',
+});
 
 /** SeccompNotification is one intercepted call: its cookie, the calling task and the call. */
 export interface SeccompNotification {
@@ -34,10 +42,6 @@ export type NotificationResponse =
 
 /** WaitOutcome says why waiting on a listener ended. */
 export type WaitOutcome = 'ready' | 'hangup' | 'timeout';
-
-const POLLIN = 0x1;
-const POLLHUP = 0x10;
-const POLLNVAL = 0x20;
 
 /** NotificationListener is a listener fd with the notification ioctls. */
 export class NotificationListener {
@@ -73,7 +77,7 @@ export class NotificationListener {
     buffer.writeBigUInt64LE(id, 0);
     if (response.kind === 'return') buffer.writeBigInt64LE(BigInt.asIntN(64, response.value), 8);
     if (response.kind === 'errno') buffer.writeInt32LE(-response.errno, 16);
-    if (response.kind === 'continue') buffer.writeUInt32LE(USER_NOTIF_FLAG_CONTINUE, 20);
+    if (response.kind === 'continue') buffer.writeUInt32LE(NotifFlag.continue, 20);
     if (calls.syscall('ioctl', this.fd, NotifIoctl.send, calls.address(buffer)) === 0) return true;
     const errno = calls.errno();
     if (errno === Errno.ENOENT) return false;
@@ -100,16 +104,16 @@ export class NotificationListener {
     const calls = nativeCalls();
     const pollfd = Buffer.alloc(8);
     pollfd.writeInt32LE(this.fd, 0);
-    pollfd.writeInt16LE(POLLIN, 4);
+    pollfd.writeInt16LE(K.POLLIN, 4);
     const timeout = Buffer.alloc(16);
     timeout.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
     timeout.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1_000_000), 8);
     const result = await calls.syscallAsync('ppoll', calls.address(pollfd), 1, calls.address(timeout), 0, 8);
     if (result === 0 || result === -1) return 'timeout';
     const events = pollfd.readInt16LE(6);
-    if (events & POLLNVAL) throw systemCallFailed('E_NOTIFY', 'notify_poll', 'ppoll on the listener', Errno.EBADF);
-    if (events & POLLIN) return 'ready';
-    return events & POLLHUP ? 'hangup' : 'timeout';
+    if (events & K.POLLNVAL) throw systemCallFailed('E_NOTIFY', 'notify_poll', 'ppoll on the listener', Errno.EBADF);
+    if (events & K.POLLIN) return 'ready';
+    return events & K.POLLHUP ? 'hangup' : 'timeout';
   }
 
   /** close closes the listener; calls still waiting then fail with ENOSYS. */

@@ -9,6 +9,7 @@
  * `{code, step, message, errno}`; a failed execve is printed to stderr and
  * ends the stage with 127 (not found) or 126, as shells do.
  */
+import { hostConstants } from '../arch/index.js';
 import { readSync, writeSync } from 'node:fs';
 import { InstallError } from './errors.js';
 import { execveErrnoMeansNotFound, prepareExec, prepareProcessForExec } from './execve.js';
@@ -17,8 +18,11 @@ import { prepareInstall } from './install.js';
 import type { StageRequest } from './supervised.js';
 import { STAGE_CHANNEL_FD, STAGE_SYNC_COUNT } from './supervised.js';
 
-const F_SETFD = 2;
-const FD_CLOEXEC = 1;
+/** Kernel constants, from the generated tables. */
+const K = hostConstants({
+  F_SETFD: 'F_SETFD',
+  FD_CLOEXEC: 'FD_CLOEXEC',
+});
 
 /** readRequest reads the one JSON line the supervisor sends. */
 function readRequest(): StageRequest {
@@ -57,7 +61,7 @@ function run(): void {
     const install = prepareInstall(Buffer.from(request.program, 'base64'), { allThreads: false, flags: ['new_listener'] });
     const syncBuffer = Buffer.alloc(STAGE_SYNC_COUNT);
     const syncAddress = calls.address(syncBuffer);
-    calls.syscall('fcntl', STAGE_CHANNEL_FD, F_SETFD, FD_CLOEXEC);
+    calls.syscall('fcntl', STAGE_CHANNEL_FD, K.F_SETFD, K.FD_CLOEXEC);
     prepareProcessForExec();
     prepared = { calls, exec, install, syncBuffer, syncAddress };
     writeSync(STAGE_CHANNEL_FD, 'installing\n');

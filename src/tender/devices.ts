@@ -3,6 +3,7 @@
  * opened and checked the way upstream's tender does before a guest may use
  * them, each attached to its manifest entry.
  */
+import { hostConstants } from '../arch/index.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { DEFAULT_SECTOR_SIZE, DeviceType } from './abi.js';
@@ -10,6 +11,19 @@ import type { BlockOption, NetOption } from './arguments.js';
 import { LaunchIoError, LaunchRefused } from './errors.js';
 import { loadNative } from './ffi.js';
 import { findEntry, type Attachment, type Manifest } from './manifest.js';
+
+/** Kernel constants, from the generated tables. */
+const K = hostConstants({
+  TUNSETIFF: 'TUNSETIFF',
+  SIOCGIFMTU: 'SIOCGIFMTU',
+  SIOCGIFFLAGS: 'SIOCGIFFLAGS',
+  ENODEV: 'ENODEV',
+  IFF_TAP: 'IFF_TAP',
+  IFF_NO_PI: 'IFF_NO_PI',
+  AF_INET: 'AF_INET',
+  SOCK_DGRAM: 'SOCK_DGRAM',
+  SOCK_CLOEXEC: 'SOCK_CLOEXEC',
+});
 
 /** OpenDevice is an opened device: its host fd in this process and what it attaches. */
 export interface OpenDevice {
@@ -21,16 +35,7 @@ export interface OpenDevice {
   readonly attachment: Attachment;
 }
 
-const TUNSETIFF = 0x400454ca;
-const SIOCGIFMTU = 0x8921;
-const SIOCGIFFLAGS = 0x8913;
-const ENODEV = 19;
 const IFF_UP = 0x1;
-const IFF_TAP = 0x0002;
-const IFF_NO_PI = 0x1000;
-const AF_INET = 2;
-const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0x80000;
 const SEEK_END = 2;
 const IFREQ_SIZE = 40;
 const IFNAMSIZ = 16;
@@ -89,7 +94,7 @@ export function randomMac(): Uint8Array {
 /** Runs an interface ioctl on a throwaway datagram socket and returns the request buffer, or the errno. */
 function interfaceRequest(iface: string, request: number): Buffer | number {
   const { libc, errno } = loadNative();
-  const socket = libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const socket = libc.socket(K.AF_INET, K.SOCK_DGRAM | K.SOCK_CLOEXEC, 0);
   if (socket < 0) throw new LaunchIoError(`cannot make a socket to query ${iface}: errno ${errno()}`);
   try {
     const buffer = Buffer.alloc(IFREQ_SIZE);
@@ -103,8 +108,8 @@ function interfaceRequest(iface: string, request: number): Buffer | number {
 /** interfaceFlags reads an interface's flags (SIOCGIFFLAGS), refusing one that does not exist. */
 function interfaceFlags(iface: string): number {
   if (!/^[^/\s:]{1,15}$/.test(iface) || iface === '.' || iface === '..') throw new LaunchRefused(`--net: '${iface}' is not an interface name`);
-  const reply = interfaceRequest(iface, SIOCGIFFLAGS);
-  if (reply === ENODEV) throw new LaunchRefused(`Could not attach interface ${iface}: no such interface`);
+  const reply = interfaceRequest(iface, K.SIOCGIFFLAGS);
+  if (reply === K.ENODEV) throw new LaunchRefused(`Could not attach interface ${iface}: no such interface`);
   if (typeof reply === 'number') throw new LaunchIoError(`cannot query interface ${iface}: errno ${reply}`);
   return reply.readUInt16LE(IFNAMSIZ);
 }
@@ -123,9 +128,9 @@ export function openTap(option: NetOption, manifest: Manifest): OpenDevice {
   }
   const request = Buffer.alloc(IFREQ_SIZE);
   request.write(option.iface, 0, IFNAMSIZ - 1, 'latin1');
-  request.writeInt16LE(IFF_TAP | IFF_NO_PI, IFNAMSIZ);
+  request.writeInt16LE(K.IFF_TAP | K.IFF_NO_PI, IFNAMSIZ);
   try {
-    if (libc.ioctl(fd, TUNSETIFF, request) < 0) {
+    if (libc.ioctl(fd, K.TUNSETIFF, request) < 0) {
       throw new LaunchRefused(`Could not attach interface ${option.iface}: TUNSETIFF failed (errno ${errno()}); is it a tap?`);
     }
     const returned = request.subarray(0, IFNAMSIZ).toString('latin1').replace(/\0.*$/s, '');
@@ -141,7 +146,7 @@ export function openTap(option: NetOption, manifest: Manifest): OpenDevice {
 
 /** interfaceMtu reads an interface's MTU (SIOCGIFMTU). */
 function interfaceMtu(iface: string): number {
-  const reply = interfaceRequest(iface, SIOCGIFMTU);
+  const reply = interfaceRequest(iface, K.SIOCGIFMTU);
   if (typeof reply === 'number') throw new LaunchIoError(`cannot query the MTU of ${iface}: errno ${reply}`);
   return reply.readInt32LE(IFNAMSIZ);
 }

@@ -4,6 +4,7 @@
  * into the spawn helper, and the wait for the tender's end, which runs on
  * the libuv thread pool so the event loop keeps turning.
  */
+import { hostConstants } from '../arch/index.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { INTERNAL_TIMERFD_TAG } from './abi.js';
@@ -11,6 +12,16 @@ import type { OpenDevice } from './devices.js';
 import { LaunchIoError } from './errors.js';
 import { loadNative, loadSpawn, type Native } from './ffi.js';
 import type { LaunchPlan } from './plan.js';
+
+/** Kernel constants, from the generated tables. */
+const K = hostConstants({
+  MFD_CLOEXEC: 'MFD_CLOEXEC',
+  O_CLOEXEC: 'O_CLOEXEC',
+  EPOLL_CTL_ADD: 'EPOLL_CTL_ADD',
+  EPOLLIN: 'EPOLLIN',
+  CLOCK_MONOTONIC: 'CLOCK_MONOTONIC',
+  TFD_NONBLOCK: 'TFD_NONBLOCK',
+});
 
 /** Sink receives a stream's chunks as they arrive. */
 export interface OutputSink {
@@ -36,20 +47,13 @@ export interface SpawnPaths {
   readonly spawnLibrary: string;
 }
 
-const MFD_CLOEXEC = 1;
-const O_CLOEXEC = 0x80000;
-const EPOLL_CTL_ADD = 1;
-const EPOLLIN = 1;
-const CLOCK_MONOTONIC = 1;
-const TFD_NONBLOCK = 0x800;
-
 function check(native: Native, result: number, what: string): number {
   if (result < 0) throw new LaunchIoError(`${what} failed (errno ${native.errno()})`);
   return result;
 }
 
 function memfdWith(native: Native, name: string, bytes: Uint8Array): number {
-  const fd = check(native, native.libc.memfd_create(name, MFD_CLOEXEC), 'memfd_create');
+  const fd = check(native, native.libc.memfd_create(name, K.MFD_CLOEXEC), 'memfd_create');
   try {
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, written);
@@ -63,14 +67,14 @@ function memfdWith(native: Native, name: string, bytes: Uint8Array): number {
 function epollAdd(native: Native, epoll: number, fd: number, data: bigint): void {
   // struct epoll_event is packed on x86_64: u32 events, u64 data.
   const event = Buffer.alloc(12);
-  event.writeUInt32LE(EPOLLIN, 0);
+  event.writeUInt32LE(K.EPOLLIN, 0);
   event.writeBigUInt64LE(data, 4);
-  check(native, native.libc.epoll_ctl(epoll, EPOLL_CTL_ADD, fd, event), 'epoll_ctl');
+  check(native, native.libc.epoll_ctl(epoll, K.EPOLL_CTL_ADD, fd, event), 'epoll_ctl');
 }
 
 function pipe(native: Native): [number, number] {
   const fds = Buffer.alloc(8);
-  check(native, native.libc.pipe2(fds, O_CLOEXEC), 'pipe2');
+  check(native, native.libc.pipe2(fds, K.O_CLOEXEC), 'pipe2');
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
 }
 
@@ -134,9 +138,9 @@ export async function spawnTender(plan: LaunchPlan, devices: readonly OpenDevice
     opened.push(record);
     const elf = memfdWith(native, 'nabla-elf', plan.executable);
     opened.push(elf);
-    const epoll = check(native, native.libc.epoll_create1(O_CLOEXEC), 'epoll_create1');
+    const epoll = check(native, native.libc.epoll_create1(K.O_CLOEXEC), 'epoll_create1');
     opened.push(epoll);
-    const timer = check(native, native.libc.timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | O_CLOEXEC), 'timerfd_create');
+    const timer = check(native, native.libc.timerfd_create(K.CLOCK_MONOTONIC, K.TFD_NONBLOCK | K.O_CLOEXEC), 'timerfd_create');
     opened.push(timer);
     epollAdd(native, epoll, timer, INTERNAL_TIMERFD_TAG);
     for (const device of devices) {

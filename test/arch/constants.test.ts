@@ -101,3 +101,19 @@ describe('constantNames', () => {
     }
   });
 });
+
+describe('host constants', () => {
+  it('reads a constant of the running arch as a number, and refuses an unknown one', async () => {
+    const { hostConstant } = await import('../../src/arch/index.js');
+    expect(hostConstant('SECCOMP_SET_MODE_FILTER')).toBe(1);
+    expect(hostConstant('TUNSETIFF')).toBe(0x400454ca);
+    expect(() => hostConstant('NO_SUCH_CONSTANT')).toThrow(/no kernel constant NO_SUCH_CONSTANT/);
+  });
+
+  it('looks each one up only when it is read, so importing code that names one never throws', async () => {
+    const { hostConstants } = await import('../../src/arch/index.js');
+    const table = hostConstants({ known: 'POLLHUP', unknown: 'NO_SUCH_CONSTANT' });
+    expect(table.known).toBe(0x10);
+    expect(() => table.unknown).toThrow(RangeError);
+  });
+});
