@@ -13,13 +13,13 @@
  *   listed there.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildGuest } from '../fixtures/guests/build.js';
+import { nativeTenderProblem, seccompProblem } from './environment.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const markdown = readFileSync(join(root, 'docs/api.md'), 'utf8');
@@ -74,17 +74,7 @@ const usesFfi = (example: Example) => /from 'nabla-seccomp\/(install|tender)'/.t
 
 function environmentProblem(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return `the examples are written for x86_64 Linux, not ${process.platform}/${process.arch}`;
-  if (!/^Seccomp:/m.test(readFileSync('/proc/self/status', 'utf8'))) return 'the kernel has no seccomp';
-  const require = createRequire(import.meta.url);
-  for (const name of ['ffi-napi', 'ref-napi']) {
-    try {
-      require.resolve(name);
-    } catch {
-      return `${name} is not installed`;
-    }
-  }
-  if (!existsSync(join(root, 'native/build/nabla-spt-tender'))) return 'the native tender is not built (native/build)';
-  return undefined;
+  return seccompProblem() ?? nativeTenderProblem(root);
 }
 const ffiProblem = environmentProblem();
 

@@ -15,13 +15,13 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { buildGuest } from '../fixtures/guests/build.js';
+import { nativeTenderProblem, seccompProblem } from './environment.js';
 import { extractTranscripts, matchOutput, splitLines, type Transcript, type TranscriptCommand } from './transcripts.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -36,22 +36,11 @@ function hostProblem(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return `the transcripts are recorded on x86_64 Linux, not ${process.platform}/${process.arch}`;
   return undefined;
 }
-function seccompProblem(): string | undefined {
-  if (!/^Seccomp:/m.test(readFileSync('/proc/self/status', 'utf8'))) return 'the kernel has no seccomp';
-  const require = createRequire(import.meta.url);
-  for (const name of ['ffi-napi', 'ref-napi']) {
-    try {
-      require.resolve(name);
-    } catch {
-      return `${name} is not installed`;
-    }
-  }
-  return undefined;
-}
 const guests = new Map<string, string>();
 function tenderProblem(seccomp: string | undefined): string | undefined {
   if (seccomp !== undefined) return seccomp;
-  if (!existsSync(join(root, 'native/build/nabla-spt-tender'))) return 'the native tender is not built (native/build)';
+  const unbuilt = nativeTenderProblem(root);
+  if (unbuilt !== undefined) return unbuilt;
   try {
     for (const name of ['hello', 'blk'] as const) guests.set(`${name}.spt`, buildGuest(name));
   } catch (error) {
