@@ -7,6 +7,7 @@
  * against constants, `ja`) and returns ALLOW, the number is cached and the
  * filter never runs for it again. cacheable makes the same prediction.
  */
+import { holds } from './emulator.js';
 import type { Program } from './instructions.js';
 import { ActionValue, SeccompDataOffset } from './seccomp.js';
 
@@ -32,7 +33,7 @@ export function cacheable(program: Program, arch: number, nr: number): boolean {
         pc += 1 + insn.skip;
         break;
       case 'JumpIf':
-        pc += 1 + (conditionHolds(insn.condition, a, insn.value) ? insn.skipTrue : insn.skipFalse);
+        pc += 1 + (holds(insn.condition, a, insn.value) ? insn.skipTrue : insn.skipFalse);
         break;
       case 'ReturnConstant':
         return insn.value >>> 0 === ActionValue.allow;
@@ -41,25 +42,4 @@ export function cacheable(program: Program, arch: number, nr: number): boolean {
     }
   }
   return false;
-}
-
-function conditionHolds(condition: string, a: number, k: number): boolean {
-  switch (condition) {
-    case 'eq':
-      return a === k;
-    case 'ne':
-      return a !== k;
-    case 'gt':
-      return a > k;
-    case 'le':
-      return a <= k;
-    case 'ge':
-      return a >= k;
-    case 'lt':
-      return a < k;
-    case 'set':
-      return (a & k) !== 0;
-    default:
-      return (a & k) === 0;
-  }
 }

@@ -83,8 +83,8 @@ function arithmetic(operator: AluOperator, a: number, value: number): number {
   }
 }
 
-/** holds tests `A cond value` unsigned. */
-function holds(condition: JumpCondition, a: number, value: number): boolean {
+/** holds tests `A cond value` unsigned, as a conditional jump does. */
+export function holds(condition: JumpCondition, a: number, value: number): boolean {
   switch (condition) {
     case 'eq': return a === value;
     case 'ne': return a !== value;
