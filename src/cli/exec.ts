@@ -163,7 +163,7 @@ Options:
       return lookup.status;
     }
     if (values['report-denied']) {
-      const original = Emulator.create(compilePolicyFile(file, { bindings, io: { ...io, stderr: { write() {} } } }).bytes);
+      const original = Emulator.create(compiled.untransformed.bytes);
       return reportDenied(io, original, compiled.bytes, lookup.path, commandLine);
     }
     return execInPlace(io, file, arch, compiled.bytes, lookup.path, commandLine, values.log === true);

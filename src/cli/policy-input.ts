@@ -62,6 +62,8 @@ export interface CompiledPolicy {
   readonly program: Program;
   readonly instructions: Program['instructions'];
   readonly bytes: Uint8Array;
+  /** The policy's own filter, before `transform` (the same program without one). */
+  readonly untransformed: Program;
 }
 
 /** What compilePolicyFile needs besides the file. */
@@ -106,10 +108,12 @@ export function loadPolicyFile(file: string, options: { arch?: ArchName | undefi
 export function compilePolicyFile(file: string, options: CompileFileOptions): CompiledPolicy {
   const { policy, sources } = loadPolicyFile(file, options);
   try {
-    let model = policy.model(options.bindings);
-    if (options.transform) model = options.transform(model);
-    const program = policy.bindModel(model);
+    const bound = policy.model(options.bindings);
+    const untransformed = policy.bindModel(bound);
+    const model = options.transform ? options.transform(bound) : bound;
+    const program = options.transform ? policy.bindModel(model) : untransformed;
     return {
+      untransformed,
       name: model.name ?? file.replace(/^.*\//, '').replace(/\.policy$/, ''),
       arches: model.arches.map((a) => a.arch),
       program,
