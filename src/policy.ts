@@ -20,8 +20,7 @@ import type { CodegenOptions } from './codegen/index.js';
 import type { Diagnostic, SourceTexts } from './diagnostics.js';
 import { bind } from './ir/bind.js';
 import type { ArchName, RuleModel } from './ir/model.js';
-import { archByAuditValue, archTable } from './arch/index.js';
-import { X32_SYSCALL_BIT } from './bpf/seccomp.js';
+import { syscallNameOf } from './arch/index.js';
 import { loadPolicy } from './syntax/load.js';
 import type { ReadFile } from './syntax/load.js';
 import { parse } from './syntax/parse.js';
@@ -58,7 +57,7 @@ export class Program {
 
   /** listing prints the filter one instruction a line, naming fields, actions and syscalls. */
   listing(): string {
-    return listing(this.instructions, { syscallName: nameSyscall });
+    return listing(this.instructions, { syscallName: (nr, audit) => syscallNameOf(nr, audit) });
   }
 
   /** run decides one syscall in the emulator, as the kernel would. */
@@ -66,12 +65,6 @@ export class Program {
     this.emulator ??= Emulator.create(this.instructions);
     return this.emulator.run(data);
   }
-}
-
-function nameSyscall(nr: number, audit: number): string | undefined {
-  let arch = archByAuditValue(audit);
-  if (arch === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0) arch = 'x32';
-  return arch === undefined ? undefined : archTable(arch).byNumber.get(nr >>> 0)?.name;
 }
 
 /** Policy is a checked policy, ready to be bound to params any number of times. */

@@ -10,7 +10,7 @@
  *   table.byName.get('pread64')?.number; // 17
  *   constantValue('O_DIRECTORY', 'aarch64'); // 16384n
  */
-import { AuditArch } from '../bpf/seccomp.js';
+import { AuditArch, X32_SYSCALL_BIT } from '../bpf/seccomp.js';
 import { ARCH_NAMES } from '../ir/model.js';
 import type { ArchName } from '../ir/model.js';
 import { tableaarch64 } from './generated/aarch64.js';
@@ -174,4 +174,15 @@ export function hostConstants<K extends string>(names: Readonly<Record<K, string
     Object.defineProperty(values, key, { enumerable: true, get: () => (known ??= hostConstant(names[key])) });
   }
   return Object.freeze(values);
+}
+
+/**
+ * syscallNameOf names a syscall number as a filter sees it: `audit` is the
+ * `seccomp_data.arch` value, and on x86_64 a number with the x32 bit is an
+ * x32 syscall. `forced` names every number with one arch's table instead.
+ */
+export function syscallNameOf(nr: number, audit: number, forced?: ArchName): string | undefined {
+  let arch = forced ?? archByAuditValue(audit);
+  if (arch === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0) arch = 'x32';
+  return arch === undefined ? undefined : archTable(arch).byNumber.get(nr >>> 0)?.name;
 }

@@ -2,8 +2,7 @@
  * Syscall names for listings and for `--syscall NAME`, from the generated
  * tables.
  */
-import { archByAuditValue, archTable } from '../arch/index.js';
-import { X32_SYSCALL_BIT } from '../bpf/seccomp.js';
+import { archTable, syscallNameOf } from '../arch/index.js';
 import type { ArchName } from '../ir/model.js';
 import { UsageError } from './errors.js';
 import { parseInteger } from './values.js';
@@ -13,11 +12,7 @@ import { parseInteger } from './values.js';
  * AUDIT_ARCH value); `forced` names every number with one arch's table.
  */
 export function syscallNamer(forced?: ArchName): (nr: number, audit: number) => string | undefined {
-  return (nr, audit) => {
-    let arch = forced ?? archByAuditValue(audit);
-    if (arch === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0) arch = 'x32';
-    return arch === undefined ? undefined : archTable(arch).byNumber.get(nr >>> 0)?.name;
-  };
+  return (nr, audit) => syscallNameOf(nr, audit, forced);
 }
 
 /** syscallNumber reads `--syscall NAME|NR` for an arch. */
