@@ -6,9 +6,10 @@
  *   nabla-spt-tender    static, freestanding Solo5 spt tender (no libc)
  *   libnabla-spawn.so   the spawn helper loaded through the FFI
  *
- * It runs at `npm install`. Only the `run` command needs these files, so when
- * the platform is not x86_64 Linux, or no compiler is found, or a build fails,
- * it prints a warning and still exits 0; `--strict` makes failures exit 1.
+ * It runs at `npm install`. Only the `run` and `exec` commands need these
+ * files, so when the platform is not Linux (the tender: not x86_64 Linux), or
+ * no compiler is found, or a build fails, it prints a warning and still exits
+ * 0; `--strict` makes failures exit 1.
  * A target is rebuilt only when one of its sources is newer (or `--force`).
  * `--out=DIRECTORY` builds somewhere else than native/build/.
  */
@@ -29,6 +30,7 @@ const compiler = process.env.CC || 'cc';
 const targets = [
   {
     output: 'nabla-spt-tender',
+    x86_64Only: true,
     sources: ['tender/tender.c', 'tender/launch.h', 'tender/arch-x86_64.h'],
     compile: ['tender/tender.c'],
     flags: [
@@ -57,7 +59,7 @@ function warn(message) {
 }
 
 function finish(problem) {
-  warn(`${problem}; \`nabla-seccomp run\` will not be available`);
+  warn(`${problem}; \`nabla-seccomp run\` (and without the spawn helper \`exec\`) will not be available`);
   process.exit(strict ? 1 : 0);
 }
 
@@ -90,16 +92,18 @@ function buildTarget(target) {
 }
 
 function main() {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    finish(`the native tender supports x86_64 Linux only (this is ${process.platform}/${process.arch})`);
-  }
+  if (process.platform !== 'linux') finish(`the native parts are for Linux only (this is ${process.platform})`);
   const probe = spawnSync(compiler, ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     finish(`no C compiler found (tried \`${compiler}\`)`);
   }
   mkdirSync(buildDirectory, { recursive: true });
-  const failures = targets.filter((target) => !buildTarget(target)).map((target) => target.output);
+  const buildable = targets.filter((target) => process.arch === 'x64' || !target.x86_64Only);
+  const failures = buildable.filter((target) => !buildTarget(target)).map((target) => target.output);
   if (failures.length > 0) finish(`could not build ${failures.join(', ')}`);
+  if (buildable.length < targets.length) {
+    finish(`the native tender supports x86_64 Linux only (this is ${process.platform}/${process.arch})`);
+  }
 }
 
 main();

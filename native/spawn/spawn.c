@@ -12,6 +12,9 @@
  * it resets signals, places its fds, closes the rest, sets no_new_privs,
  * installs the filter and execs. It reports a failing step through a
  * close-on-exec pipe: the parent reading end-of-file means the exec happened.
+ *
+ * nabla_install_exec is the same last three steps without the child, for a
+ * caller that replaces itself with the confined program.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -251,6 +254,45 @@ int nabla_spawn(const void *filter, unsigned int filter_len, const int *fd_map,
     }
     failed_step = message.step;
     return message.error > 0 ? -message.error : -EIO;
+}
+
+/* The buffer of nabla_install_exec's wait; its contents are never used. */
+#define MAX_WAIT 65536
+static char wait_buffer[MAX_WAIT];
+
+int nabla_install_exec(const void *filter, unsigned int filter_len,
+                       unsigned int flags, int method, int wait_fd,
+                       unsigned int wait_count, const char *path,
+                       char *const argv[], char *const envp[])
+{
+    failed_step = NABLA_SPAWN_STEP_NONE;
+    if (filter == NULL || filter_len < 1 || filter_len > MAX_FILTER ||
+        path == NULL || argv == NULL || envp == NULL ||
+        wait_count > MAX_WAIT ||
+        (method != NABLA_INSTALL_SECCOMP && method != NABLA_INSTALL_PRCTL) ||
+        (method == NABLA_INSTALL_PRCTL && flags != 0))
+        return -EINVAL;
+    struct sock_fprog program = {(unsigned short)filter_len,
+                                 (struct sock_filter *)filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        failed_step = NABLA_SPAWN_STEP_NO_NEW_PRIVS;
+        return -errno;
+    }
+    long installed =
+        method == NABLA_INSTALL_PRCTL
+            ? prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0)
+            : syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &program);
+    if (installed < 0) {
+        failed_step = NABLA_SPAWN_STEP_SECCOMP;
+        return -errno;
+    }
+    if (wait_fd >= 0) {
+        ssize_t ignored = read(wait_fd, wait_buffer, wait_count);
+        (void)ignored;
+    }
+    execve(path, argv, envp);
+    failed_step = NABLA_SPAWN_STEP_EXEC;
+    return -errno;
 }
 
 int nabla_spawn_failed_step(void) { return failed_step; }

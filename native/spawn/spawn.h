@@ -19,6 +19,12 @@ enum nabla_spawn_step {
     NABLA_SPAWN_STEP_FORK = 9,     /* in the parent: pipe or fork failed */
 };
 
+/* How nabla_install_exec installs its filter. */
+enum nabla_install_method {
+    NABLA_INSTALL_SECCOMP = 0, /* seccomp(SECCOMP_SET_MODE_FILTER, flags, ...) */
+    NABLA_INSTALL_PRCTL = 1,   /* prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ...); no flags */
+};
+
 /*
  * nabla_spawn starts a child that places fds, closes all others, sets
  * no_new_privs, installs `filter` and execs `exec_fd`.
@@ -44,8 +50,30 @@ int nabla_spawn(const void *filter, unsigned int filter_len, const int *fd_map,
                 int fd_pairs, int exec_fd, char *const argv[],
                 char *const envp[]);
 
+/*
+ * nabla_install_exec confines the calling thread and replaces the process
+ * with a program, with no code of the caller running in between: it sets
+ * no_new_privs, installs `filter` by `method` (with `flags` for
+ * NABLA_INSTALL_SECCOMP), then, when wait_fd >= 0, makes one
+ * read(wait_fd, buffer, wait_count) (0..65536 bytes) whose result it
+ * ignores, and then calls execve(path, argv, envp).
+ *
+ * A caller running a garbage-collected runtime needs this: between two
+ * separate calls its runtime may make system calls of its own (a collection,
+ * a signal handler) that the new filter refuses, killing the process before
+ * the program starts.
+ *
+ * Returns only on failure: -errno, with nabla_spawn_failed_step() naming the
+ * step (EINVAL for bad arguments, with NABLA_SPAWN_STEP_NONE). A failure of
+ * execve itself happens under the installed filter.
+ */
+int nabla_install_exec(const void *filter, unsigned int filter_len,
+                       unsigned int flags, int method, int wait_fd,
+                       unsigned int wait_count, const char *path,
+                       char *const argv[], char *const envp[]);
+
 /* nabla_spawn_failed_step returns the enum nabla_spawn_step at which the
- * most recent nabla_spawn call in the process failed (NABLA_SPAWN_STEP_NONE
+ * most recent nabla_spawn or nabla_install_exec call in the process failed (NABLA_SPAWN_STEP_NONE
  * after a success or an argument error). */
 int nabla_spawn_failed_step(void);
 

@@ -18,10 +18,8 @@ import { AuditArch } from '../bpf/seccomp.js';
 import type { Action, ArchName, RuleModel } from '../ir/model.js';
 import { action, rule, ruleModel } from '../ir/model.js';
 import { InstallError } from '../install/errors.js';
-import type { PreparedExec } from '../install/execve.js';
-import { prepareExec, prepareProcessForExec } from '../install/execve.js';
-import type { PreparedInstall } from '../install/install.js';
-import { prepareInstall } from '../install/install.js';
+import type { PreparedConfinedExec } from '../install/execve.js';
+import { execveErrnoMeansNotFound, prepareConfinedExec } from '../install/execve.js';
 import { describeAction, describeCall } from '../install/report.js';
 import { runSupervised } from '../install/supervised.js';
 import type { Command } from './command.js';
@@ -170,28 +168,21 @@ Options:
   },
 };
 
-/** execInPlace installs the filter on this thread and becomes the command; it returns only on failure. */
+/** execInPlace installs the filter on this thread and becomes the command in one native call; it returns only on failure. */
 function execInPlace(io: Io, file: string, arch: ArchName, bytes: Uint8Array, path: string, argv: string[], log: boolean): number {
-  let exec: PreparedExec;
-  let install: PreparedInstall;
+  let confined: PreparedConfinedExec;
   try {
-    exec = prepareExec(path, argv, io.env);
-    install = prepareInstall(bytes, { allThreads: false, flags: log ? ['log'] : [] });
+    confined = prepareConfinedExec(bytes, path, argv, io.env, { flags: log ? ['log'] : [] });
   } catch (error) {
     throw installFailure(error);
   }
-  checkExecveAllowed(file, bytes, arch, exec.registers);
+  checkExecveAllowed(file, bytes, arch, confined.registers);
   try {
-    prepareProcessForExec();
-    install.install();
+    confined.exec();
   } catch (error) {
-    throw installFailure(error);
-  }
-  try {
-    exec.exec();
-  } catch (error) {
-    io.stderr.write(`nabla-seccomp exec: cannot run ${path}: ${(error as Error).message}\n`);
-    return (error as InstallError).errno === osConstants.errno.ENOENT ? 127 : 126;
+    if (!(error instanceof InstallError) || error.step !== 'execve') throw installFailure(error);
+    io.stderr.write(`nabla-seccomp exec: cannot run ${path}: ${error.message}\n`);
+    return execveErrnoMeansNotFound(error.errno) ? 127 : 126;
   }
 }
 

@@ -9,6 +9,7 @@ import type { FilterFlag } from './constants.js';
 /** InstallStep names the step of an installation, or of the supervisor, that failed. */
 export type InstallStep =
   | 'load_ffi'
+  | 'load_helper'
   | 'validate'
   | 'no_new_privs'
   | 'seccomp'
@@ -24,6 +25,7 @@ export type InstallStep =
 /** InstallErrorCode is the stable identifier of an InstallError. */
 export type InstallErrorCode =
   | 'E_FFI_UNAVAILABLE'
+  | 'E_HELPER_UNAVAILABLE'
   | 'E_PROGRAM_LENGTH'
   | 'E_FLAG_COMBINATION'
   | 'E_NO_NEW_PRIVS'
@@ -70,6 +72,18 @@ export function ffiUnavailable(cause: unknown): InstallError {
     'E_FFI_UNAVAILABLE',
     'load_ffi',
     `installing filters needs the optional dependencies ffi-napi and ref-napi, which could not be loaded (${reason})`,
+    { cause },
+  );
+}
+
+/** helperUnavailable: the spawn helper library is missing or cannot be loaded. */
+export function helperUnavailable(path: string, cause: unknown): InstallError {
+  const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new InstallError(
+    'E_HELPER_UNAVAILABLE',
+    'load_helper',
+    `installing a filter and exec'ing in one step needs the spawn helper ${path}, built by \`npm install\` ` +
+      `with the machine's C compiler (\`node scripts/build-native.mjs\`), which could not be loaded (${reason})`,
     { cause },
   );
 }

@@ -1,13 +1,27 @@
 /**
  * Replacing the process with another program through execve(2), prepared in
- * advance so that nothing is allocated or looked up between installing a
- * filter and the jump: the path, argv and envp are laid out as C strings and
- * pointer arrays first, and `PreparedExec.exec` then makes one system call.
+ * advance: the path, argv and envp are laid out as C strings and pointer
+ * arrays first.
+ *
+ * `prepareConfinedExec` is how a Node process becomes a program under a
+ * filter: one call into the spawn helper installs the filter and execs, so
+ * no JavaScript, and no garbage collection or signal handler of Node's, runs
+ * under the new filter before the program starts. (A collection between two
+ * separate calls makes system calls of V8's own, which a filter written for
+ * the program refuses: the process then dies of SIGSYS instead of becoming
+ * the program.) `prepareExec` alone is the bare execve, for a process that
+ * installs nothing or can bear that risk.
  */
+import { BPF_MAXINSNS } from '../bpf/seccomp.js';
 import { hostConstants } from '../arch/index.js';
-import { Errno } from './constants.js';
-import { systemCallFailed } from './errors.js';
-import { nativeCalls } from './ffi.js';
+import { spawnLibrary } from '../paths.js';
+import type { FilterFlag } from './constants.js';
+import { Errno, flagBits } from './constants.js';
+import type { InstallError } from './errors.js';
+import { flagCombination, programLength, systemCallFailed } from './errors.js';
+import { installExecHelper, nativeCalls } from './ffi.js';
+import { resolveFlags, seccompFailed } from './install.js';
+import { seccompSyscallAvailable } from './support.js';
 
 /** Kernel constants, from the generated tables. */
 const K = hostConstants({
@@ -44,6 +58,33 @@ function pointerArray(strings: readonly Buffer[]): Buffer {
   return array;
 }
 
+/** ExecLayout is execve's three arguments laid out in memory, and the buffers that must stay alive. */
+interface ExecLayout {
+  readonly addresses: readonly [number, number, number];
+  readonly keep: readonly unknown[];
+}
+
+/** layoutExec lays out `execve(path, argv, envp)`, `env` as `NAME=value` strings. */
+function layoutExec(path: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ExecLayout {
+  const calls = nativeCalls();
+  const pathString = cString(path);
+  const argumentStrings = argv.map(cString);
+  const environmentStrings = Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => cString(`${name}=${value}`));
+  const argvArray = pointerArray(argumentStrings);
+  const envpArray = pointerArray(environmentStrings);
+  return {
+    addresses: [calls.address(pathString), calls.address(argvArray), calls.address(envpArray)],
+    keep: [pathString, argumentStrings, environmentStrings, argvArray, envpArray],
+  };
+}
+
+/** registersOf gives the addresses as the filter sees execve's arguments. */
+function registersOf(layout: ExecLayout): [bigint, bigint, bigint] {
+  return [BigInt(layout.addresses[0]), BigInt(layout.addresses[1]), BigInt(layout.addresses[2])];
+}
+
 /**
  * prepareExec lays out `execve(path, argv, envp)`. `path` is used as given
  * (resolve it against PATH first); `env` becomes `NAME=value` strings.
@@ -54,25 +95,127 @@ export function prepareExec(
   env: Readonly<Record<string, string | undefined>>,
 ): PreparedExec {
   const calls = nativeCalls();
-  const pathString = cString(path);
-  const argumentStrings = argv.map(cString);
-  const environmentStrings = Object.entries(env)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => cString(`${name}=${value}`));
-  const argvArray = pointerArray(argumentStrings);
-  const envpArray = pointerArray(environmentStrings);
-  const addresses = [calls.address(pathString), calls.address(argvArray), calls.address(envpArray)] as const;
-  const keep = [pathString, argumentStrings, environmentStrings, argvArray, envpArray];
+  const layout = layoutExec(path, argv, env);
   return {
     path,
-    registers: [BigInt(addresses[0]), BigInt(addresses[1]), BigInt(addresses[2])],
+    registers: registersOf(layout),
     exec(): never {
-      calls.syscall('execve', ...addresses);
+      calls.syscall('execve', ...layout.addresses);
       const errno = calls.errno();
-      void keep;
+      void layout.keep;
       throw systemCallFailed('E_EXECVE', 'execve', `execve(${path})`, errno);
     },
   };
+}
+
+/** ConfinedExecOptions shape a confined exec. */
+export interface ConfinedExecOptions {
+  /**
+   * flags are SECCOMP_FILTER_FLAG_* to pass (log, spec_allow, new_listener,
+   * wait_killable_recv). TSYNC is refused: execve ends every other thread,
+   * so only the calling thread's filter matters.
+   */
+  readonly flags?: readonly FilterFlag[];
+  /**
+   * waitFor makes one `read(fd, …, count)` between the install and the
+   * execve (0 to 65536 bytes; its result is ignored): the point where a
+   * supervisor takes a copy of the listener before the program starts.
+   */
+  readonly waitFor?: { readonly fd: number; readonly count: number };
+  /** helper is the spawn helper library (default: the package's `native/build/libnabla-spawn.so`). */
+  readonly helper?: string;
+}
+
+/** PreparedConfinedExec is a filter and an execve laid out, ready to become the program. */
+export interface PreparedConfinedExec {
+  readonly path: string;
+  /** registers are execve's three arguments as the filter will see them. */
+  readonly registers: readonly [bigint, bigint, bigint];
+  /** The number of instructions of the filter. */
+  readonly length: number;
+  readonly flags: readonly FilterFlag[];
+  /** How the filter goes in: seccomp(2), or prctl(PR_SET_SECCOMP) on kernels without it. */
+  readonly via: 'seccomp' | 'prctl';
+  /**
+   * exec gives caught signals their default action (prepareProcessForExec),
+   * then installs the filter on this thread and execs in one native call. It
+   * returns only by throwing InstallError: the failing step and errno.
+   */
+  exec(): never;
+}
+
+/** The steps of `nabla_install_exec`, as native/spawn/spawn.h numbers them. */
+export const HelperStep = Object.freeze({ none: 0, noNewPrivs: 6, seccomp: 7, exec: 8 });
+/** How `nabla_install_exec` installs (enum nabla_install_method). */
+const HelperMethod = Object.freeze({ seccomp: 0, prctl: 1 });
+const MAX_WAIT = 65536;
+
+/**
+ * prepareConfinedExec checks a program and the flags, loads FFI and the
+ * spawn helper, and lays out the filter and `execve(path, argv, envp)`.
+ * Throws InstallError (E_PROGRAM_LENGTH, E_FLAG_COMBINATION,
+ * E_FFI_UNAVAILABLE, E_HELPER_UNAVAILABLE).
+ */
+export function prepareConfinedExec(
+  bytes: Uint8Array,
+  path: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  options: ConfinedExecOptions = {},
+): PreparedConfinedExec {
+  const length = bytes.length / 8;
+  if (bytes.length % 8 !== 0 || length < 1 || length > BPF_MAXINSNS) throw programLength(bytes.length, BPF_MAXINSNS);
+  if (options.flags?.some((flag) => flag === 'tsync' || flag === 'tsync_esrch')) {
+    throw flagCombination('a confined exec filters the calling thread only (execve ends the others), so it takes no TSYNC flags');
+  }
+  const waitFor = options.waitFor;
+  if (waitFor && !(Number.isInteger(waitFor.fd) && waitFor.fd >= 0 && Number.isInteger(waitFor.count) && waitFor.count >= 0 && waitFor.count <= MAX_WAIT)) {
+    throw flagCombination(`waitFor needs an fd >= 0 and a count of 0 to ${MAX_WAIT} bytes`);
+  }
+  const flags = resolveFlags({ allThreads: false, flags: options.flags ?? [] });
+  const calls = nativeCalls();
+  const helper = installExecHelper(options.helper ?? spawnLibrary());
+  const via = seccompSyscallAvailable() ? 'seccomp' : 'prctl';
+  if (via === 'prctl' && flags.length > 0) {
+    throw flagCombination(
+      `the running kernel has no seccomp(2), and prctl(PR_SET_SECCOMP) takes no flags (asked for ${flags.join(', ')})`,
+    );
+  }
+  const filter = Buffer.from(bytes);
+  const filterAddress = calls.address(filter);
+  const layout = layoutExec(path, argv, env);
+  const bits = flagBits(flags);
+  return {
+    path,
+    registers: registersOf(layout),
+    length,
+    flags,
+    via,
+    exec(): never {
+      prepareProcessForExec();
+      const result = helper.installExec(
+        filterAddress, length, bits, HelperMethod[via], waitFor?.fd ?? -1, waitFor?.count ?? 0, ...layout.addresses,
+      );
+      void filter;
+      throw helperFailed(-result, helper.failedStep(), path, via, flags);
+    },
+  };
+}
+
+/** helperFailed turns `nabla_install_exec`'s failure into the typed error of the step that failed. */
+function helperFailed(errno: number, step: number, path: string, via: 'seccomp' | 'prctl', flags: readonly FilterFlag[]): InstallError {
+  switch (step) {
+    case HelperStep.noNewPrivs:
+      return systemCallFailed('E_NO_NEW_PRIVS', 'no_new_privs', 'prctl(PR_SET_NO_NEW_PRIVS)', errno);
+    case HelperStep.seccomp:
+      return via === 'prctl'
+        ? systemCallFailed('E_SECCOMP', 'prctl_seccomp', 'prctl(PR_SET_SECCOMP)', errno)
+        : seccompFailed(errno, flags);
+    case HelperStep.exec:
+      return systemCallFailed('E_EXECVE', 'execve', `execve(${path})`, errno);
+    default:
+      return systemCallFailed('E_EXECVE', 'validate', 'nabla_install_exec refused its arguments', errno);
+  }
 }
 
 const SIGSET_SIZE = 8;

@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { archTable, hostArch } from '../arch/index.js';
-import { ffiUnavailable } from './errors.js';
+import { ffiUnavailable, helperUnavailable } from './errors.js';
 
 /** The parts of ffi-napi's ForeignFunction this module calls. */
 interface ForeignFunction {
@@ -55,7 +55,66 @@ export interface NativeCalls {
   syscallNumber(name: string): number;
 }
 
+/**
+ * InstallExecHelper is `nabla_install_exec` of the spawn helper library
+ * (native/spawn/spawn.h), which installs a filter and execs in one call, and
+ * the step its last failure stopped at. Pointers are passed as addresses.
+ */
+export interface InstallExecHelper {
+  installExec(
+    filter: number,
+    filterLength: number,
+    flags: number,
+    method: number,
+    waitFd: number,
+    waitCount: number,
+    path: number,
+    argv: number,
+    envp: number,
+  ): number;
+  failedStep(): number;
+}
+
 let loaded: NativeCalls | undefined;
+let modules: { ffi: FfiModule; ref: RefModule } | undefined;
+const helpers = new Map<string, InstallExecHelper>();
+
+/** loadModules loads ffi-napi and ref-napi once; throws InstallError E_FFI_UNAVAILABLE. */
+function loadModules(): { ffi: FfiModule; ref: RefModule } {
+  if (modules) return modules;
+  const require = createRequire(import.meta.url);
+  try {
+    modules = { ffi: require('ffi-napi') as FfiModule, ref: require('ref-napi') as RefModule };
+  } catch (error) {
+    throw ffiUnavailable(error);
+  }
+  return modules;
+}
+
+/**
+ * installExecHelper binds `nabla_install_exec` from the spawn helper library
+ * at `path` on first use. Throws InstallError E_HELPER_UNAVAILABLE when the
+ * library cannot be loaded (it is built by `npm install` with the machine's cc).
+ */
+export function installExecHelper(path: string): InstallExecHelper {
+  const known = helpers.get(path);
+  if (known) return known;
+  const { ffi } = loadModules();
+  let library: DynamicLibrary;
+  try {
+    library = new ffi.DynamicLibrary(path);
+  } catch (error) {
+    throw helperUnavailable(path, error);
+  }
+  // Pointers travel as addresses in `ulong`s: the same registers on the 64-bit ABIs served.
+  const installExec = ffi.ForeignFunction(library.get('nabla_install_exec'), 'int', [
+    'ulong', 'uint', 'uint', 'int', 'int', 'uint', 'ulong', 'ulong', 'ulong',
+  ]);
+  const failedStep = ffi.ForeignFunction(library.get('nabla_spawn_failed_step'), 'int', []);
+  const helper: InstallExecHelper = { installExec: (...args) => installExec(...args), failedStep: () => failedStep() };
+  helpers.set(path, helper);
+  return helper;
+}
 
 /**
  * nativeCalls loads ffi-napi and ref-napi on first use and binds libc's
@@ -63,15 +122,7 @@ let loaded: NativeCalls | undefined;
  */
 export function nativeCalls(): NativeCalls {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  let ffi: FfiModule;
-  let ref: RefModule;
-  try {
-    ffi = require('ffi-napi') as FfiModule;
-    ref = require('ref-napi') as RefModule;
-  } catch (error) {
-    throw ffiUnavailable(error);
-  }
+  const { ffi, ref } = loadModules();
   const table = archTable(hostArch());
   const syscallNumber = (name: string): number => {
     const info = table.byName.get(name);

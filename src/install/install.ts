@@ -13,6 +13,7 @@ import { endianness } from 'node:os';
 import { BPF_MAXINSNS } from '../bpf/seccomp.js';
 import type { FilterFlag } from './constants.js';
 import { Errno, FilterFlagBit, flagBits, Prctl, SeccompOperation } from './constants.js';
+import type { InstallError } from './errors.js';
 import { flagCombination, flagUnsupported, programLength, systemCallFailed, tsyncFailed } from './errors.js';
 import type { NativeCalls } from './ffi.js';
 import { nativeCalls } from './ffi.js';
@@ -56,7 +57,7 @@ export interface PreparedInstall {
 const retained: Buffer[] = [];
 
 /** resolveFlags applies allThreads and checks the combinations the kernel refuses. */
-function resolveFlags(options: InstallOptions): FilterFlag[] {
+export function resolveFlags(options: InstallOptions): FilterFlag[] {
   const flags = new Set<FilterFlag>(options.flags ?? []);
   if (options.allThreads ?? true) flags.add('tsync');
   // The kernel returns the listener fd and a TSYNC failure in the same place,
@@ -126,12 +127,17 @@ function fallBack(calls: NativeCalls, errno: number, flags: readonly FilterFlag[
     }
     return { via: 'prctl', flags };
   }
-  if (errno === Errno.ESRCH && flags.includes('tsync')) throw tsyncFailed(undefined);
+  throw seccompFailed(errno, flags);
+}
+
+/** seccompFailed turns a failed seccomp(SECCOMP_SET_MODE_FILTER) into the typed error that explains it. */
+export function seccompFailed(errno: number, flags: readonly FilterFlag[]): InstallError {
+  if (errno === Errno.ESRCH && flags.includes('tsync')) return tsyncFailed(undefined);
   if (errno === Errno.EINVAL) {
     const missing = flags.find((flag) => !flagAvailable(flag));
-    if (missing !== undefined) throw flagUnsupported(missing, errno);
+    if (missing !== undefined) return flagUnsupported(missing, errno);
   }
-  throw systemCallFailed('E_SECCOMP', 'seccomp', 'seccomp(SECCOMP_SET_MODE_FILTER)', errno);
+  return systemCallFailed('E_SECCOMP', 'seccomp', 'seccomp(SECCOMP_SET_MODE_FILTER)', errno);
 }
 
 /**

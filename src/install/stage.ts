@@ -1,9 +1,10 @@
 /**
  * The stage: the program `runSupervised` spawns to become the command. It
  * reads its request from fd 3, lays out the filter and the execve, says
- * `installing`, installs the filter on its own thread with NEW_LISTENER,
- * waits in `read(3, …)` until the supervisor holds a copy of the listener,
- * and execs the command. See supervised.ts for the whole exchange.
+ * `installing`, and then, in one call into the spawn helper, installs the
+ * filter on its own thread with NEW_LISTENER, waits in `read(3, …)` until
+ * the supervisor holds a copy of the listener, and execs the command. See
+ * supervised.ts for the whole exchange.
  *
  * Failures before the install are written to fd 3 as one JSON line
  * `{code, step, message, errno}`; a failed execve is printed to stderr and
@@ -12,9 +13,9 @@
 import { hostConstants } from '../arch/index.js';
 import { readSync, writeSync } from 'node:fs';
 import { InstallError } from './errors.js';
-import { execveErrnoMeansNotFound, prepareExec, prepareProcessForExec } from './execve.js';
+import type { PreparedConfinedExec } from './execve.js';
+import { execveErrnoMeansNotFound, prepareConfinedExec } from './execve.js';
 import { nativeCalls } from './ffi.js';
-import { prepareInstall } from './install.js';
 import type { StageRequest } from './supervised.js';
 import { STAGE_CHANNEL_FD, STAGE_SYNC_COUNT } from './supervised.js';
 
@@ -53,31 +54,29 @@ function report(error: unknown): void {
 }
 
 function run(): void {
-  let prepared;
+  let confined: PreparedConfinedExec;
   try {
     const request = readRequest();
     const calls = nativeCalls();
-    const exec = prepareExec(request.path, request.argv, request.env);
-    const install = prepareInstall(Buffer.from(request.program, 'base64'), { allThreads: false, flags: ['new_listener'] });
-    const syncBuffer = Buffer.alloc(STAGE_SYNC_COUNT);
-    const syncAddress = calls.address(syncBuffer);
+    confined = prepareConfinedExec(Buffer.from(request.program, 'base64'), request.path, request.argv, request.env, {
+      flags: ['new_listener'],
+      waitFor: { fd: STAGE_CHANNEL_FD, count: STAGE_SYNC_COUNT },
+    });
     calls.syscall('fcntl', STAGE_CHANNEL_FD, K.F_SETFD, K.FD_CLOEXEC);
-    prepareProcessForExec();
-    prepared = { calls, exec, install, syncBuffer, syncAddress };
     writeSync(STAGE_CHANNEL_FD, 'installing\n');
-    install.install();
   } catch (error) {
     report(error);
     process.exit(125);
   }
-  const { calls, exec, syncAddress } = prepared;
-  calls.syscall('read', STAGE_CHANNEL_FD, syncAddress, STAGE_SYNC_COUNT);
   try {
-    exec.exec();
+    confined.exec();
   } catch (error) {
-    const errno = error instanceof InstallError ? error.errno : undefined;
-    process.stderr.write(`nabla-seccomp exec: cannot run ${exec.path}: ${(error as Error).message}\n`);
-    process.exit(execveErrnoMeansNotFound(errno) ? 127 : 126);
+    if (!(error instanceof InstallError) || error.step !== 'execve') {
+      report(error);
+      process.exit(125);
+    }
+    process.stderr.write(`nabla-seccomp exec: cannot run ${confined.path}: ${error.message}\n`);
+    process.exit(execveErrnoMeansNotFound(error.errno) ? 127 : 126);
   }
 }
 

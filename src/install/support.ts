@@ -65,11 +65,16 @@ export function notifSizes(): NotifSizes | undefined {
   return { notif: sizes.readUInt16LE(0), response: sizes.readUInt16LE(2), seccompData: sizes.readUInt16LE(4) };
 }
 
-/** kernelSupport reports the actions, flags and notification sizes of the running kernel. */
-export function kernelSupport(): KernelSupport {
+/** seccompSyscallAvailable tells whether the kernel has seccomp(2), not only prctl(PR_SET_SECCOMP). */
+export function seccompSyscallAvailable(): boolean {
   const calls = nativeCalls();
   const probe = calls.syscall('seccomp', SeccompOperation.setModeFilter, 0, 0);
-  const seccompSyscall = !(probe === -1 && calls.errno() === Errno.ENOSYS);
+  return !(probe === -1 && calls.errno() === Errno.ENOSYS);
+}
+
+/** kernelSupport reports the actions, flags and notification sizes of the running kernel. */
+export function kernelSupport(): KernelSupport {
+  const seccompSyscall = seccompSyscallAvailable();
   const actions = Object.fromEntries(
     (Object.keys(ActionValue) as ActionName[]).map((name) => [name, seccompSyscall && actionAvailable(name)]),
   ) as Record<ActionName, boolean>;

@@ -1,45 +1,17 @@
 /**
- * Where the launcher finds what ships with the package: the policies and
- * the native build (the tender binary and the spawn helper library).
+ * Where the launcher finds its shipped policies and native tender; the
+ * package root and the spawn helper are found by ../paths.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { shippedPath } from '../paths.js';
 
-let root: string | undefined;
-
-/** packageRoot is the directory of this package's package.json. */
-export function packageRoot(): string {
-  if (root) return root;
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'nabla-seccomp') {
-      root = directory;
-      return directory;
-    }
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error('cannot find the nabla-seccomp package root');
-    directory = parent;
-  }
-}
+export { packageRoot, shippedPath, spawnLibrary } from '../paths.js';
 
 /** GUEST_POLICY is the shipped guest policy, relative to the package root. */
 export const GUEST_POLICY = 'policies/solo5-spt.policy';
 /** TENDER_POLICY is the shipped policy of the tender's own start-up. */
 export const TENDER_POLICY = 'policies/spt-tender.policy';
 
-/** shippedPath resolves a path relative to the package root. */
-export function shippedPath(relative: string): string {
-  return join(packageRoot(), relative);
-}
-
 /** tenderBinary is the default path of the native tender. */
 export function tenderBinary(): string {
   return shippedPath('native/build/nabla-spt-tender');
-}
-
-/** spawnLibrary is the default path of the spawn helper library. */
-export function spawnLibrary(): string {
-  return shippedPath('native/build/libnabla-spawn.so');
 }

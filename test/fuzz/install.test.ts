@@ -89,10 +89,11 @@ describe.skipIf(!supported)('installs under load', () => {
   // thread between `install()` and `execve`, used to run Node's handler (a
   // write to libuv's signal pipe, then rt_sigreturn) under the new filter,
   // which need not allow them, and the process died with SIGSYS instead of
-  // becoming the program. prepareProcessForExec now gives caught signals
+  // becoming the program. prepareConfinedExec now gives caught signals
   // their default action before the install (what execve does to them
-  // anyway): a signal in that window acts as it would on the new program
-  // (SIGUSR2 ends it), never through the filter.
+  // anyway) and installs and execs in one native call: a signal in that
+  // window acts as it would on the new program (SIGUSR2 ends it), never
+  // through the filter.
   it('execs while SIGUSR2 arrives at the installing thread every 100 us, with a filter that allows only what the program needs', () => {
     const trials = 5;
     const outcomes: string[] = [];
@@ -118,11 +119,8 @@ describe.skipIf(!supported)('installs under load', () => {
         const allowed = ['execve', 'exit_group', 'brk', 'mmap', 'mprotect', 'munmap', 'arch_prctl', 'set_tid_address',
           'set_robust_list', 'rseq', 'prlimit64', 'getrandom', 'futex', 'access', 'openat', 'newfstatat', 'fstat', 'read',
           'close', 'pread64'];
-        const exec = install.prepareExec('/bin/true', ['true'], {});
-        const prepared = install.prepareInstall(filterOf(Object.fromEntries(allowed.map((name) => [name, action('allow')])), action('kill_process')), { allThreads: false });
-        install.prepareProcessForExec();
-        prepared.install();
-        exec.exec();
+        const filter = filterOf(Object.fromEntries(allowed.map((name) => [name, action('allow')])), action('kill_process'));
+        install.prepareConfinedExec(filter, '/bin/true', ['true'], {}).exec();
       `);
       outcomes.push(result.signal ?? `exit ${result.status}${result.status === 0 ? '' : `: ${result.stderr.slice(0, 200)}`}`);
       if (outcomes[trial] === 'SIGSYS') break;

@@ -40,6 +40,20 @@ describe('exec', () => {
     expect(result.stdout).toBe('alpha\nbeta\ngamma\n');
   });
 
+  // Regression: exec used to install the filter and call execve in two FFI
+  // calls. A garbage collection between them made V8's own system calls
+  // (getpid) under the command's filter, and the CLI died of SIGSYS instead of
+  // becoming the command. --stress-scavenge=1 collects at every chance, which
+  // made that certain; exec now does both in one call into the spawn helper.
+  it('becomes the command even when V8 collects garbage at every chance', () => {
+    const directory = directoryWith(['alpha', 'beta']);
+    const args = [policy('list-directory'), '--param', 'out=1', '--', '/bin/ls', directory];
+    const result = runExec(args, { nodeArguments: ['--stress-scavenge=1'], timeout: 90_000 });
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe('alpha\nbeta\n');
+  }, 100_000);
+
   it('finds the command on PATH, and the bound param decides: ls may not write to fd 1 when out is 2', () => {
     const directory = directoryWith(['alpha']);
     const found = runExec([policy('list-directory'), '--param', 'out=1', '--', 'ls', directory]);

@@ -53,11 +53,14 @@ const errorFields = (error) => ({ name: error.name, code: error.code, step: erro
 `;
 
 /** runChild runs an ES module script (after the prelude) in a fresh Node process. */
-export function runChild(script: string, options: { nodeArguments?: readonly string[]; cwd?: string } = {}): SpawnSyncReturns<string> {
+export function runChild(
+  script: string,
+  options: { nodeArguments?: readonly string[]; cwd?: string; timeout?: number } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [...(options.nodeArguments ?? []), '--input-type=module', '-e', PRELUDE + script], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: options.timeout ?? 30_000,
   });
 }
 
@@ -73,12 +76,15 @@ export function lastJson<T>(result: SpawnSyncReturns<string>): T {
 const BIN = join(ROOT, 'bin', 'nabla-seccomp.js');
 
 /** runExec runs the exec command in a child and returns what it did. */
-export function runExec(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, 'exec', ...args], {
+export function runExec(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArguments?: readonly string[]; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...(options.nodeArguments ?? []), BIN, 'exec', ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: options.timeout ?? 30_000,
   });
 }
 
