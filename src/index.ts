@@ -14,7 +14,7 @@ export { check, checkOrThrow, PolicyError, RULE_COUNT_LIMIT } from './check/inde
 export type { CheckOptions, CheckResult, CheckedPolicy } from './check/index.js';
 export { bind, BindError } from './ir/index.js';
 export * from './ir/model.js';
-export { compileModel, CodegenError, ProgramTooLarge } from './codegen/index.js';
+export { compileModel, CodegenCache, CodegenError, ProgramTooLarge } from './codegen/index.js';
 export type { CodegenOptions, CompiledProgram } from './codegen/index.js';
 export { DiagnosticError, formatDiagnostic, positionOf, shortMessage } from './diagnostics.js';
 export type { Diagnostic, Severity, SourceTexts } from './diagnostics.js';

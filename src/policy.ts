@@ -12,11 +12,12 @@ import { Emulator } from './bpf/emulator.js';
 import type { RunResult } from './bpf/emulator.js';
 import type { Instruction } from './bpf/instructions.js';
 import { listing } from './bpf/listing.js';
+import { SOCK_FILTER_SIZE } from './bpf/opcodes.js';
 import type { SeccompData } from './bpf/seccomp.js';
 import { checkOrThrow } from './check/check.js';
 import type { CheckedPolicy } from './check/checked.js';
-import { compileModel, TreePlans } from './codegen/index.js';
-import type { CodegenOptions } from './codegen/index.js';
+import { CodegenCache, compileModel } from './codegen/index.js';
+import type { CodegenOptions, CompiledProgram } from './codegen/index.js';
 import type { Diagnostic, SourceTexts } from './diagnostics.js';
 import { bind } from './ir/bind.js';
 import type { ArchName, RuleModel } from './ir/model.js';
@@ -44,15 +45,22 @@ export class Program {
   constructor(
     /** The rule model the filter was generated from. */
     readonly model: RuleModel,
-    /** The typed instructions. */
-    readonly instructions: readonly Instruction[],
-    /** The `struct sock_filter` array, 8 bytes an instruction, host byte order. */
-    readonly bytes: Uint8Array,
+    private readonly compiled: CompiledProgram,
   ) {}
+
+  /** The typed instructions. */
+  get instructions(): readonly Instruction[] {
+    return this.compiled.instructions;
+  }
+
+  /** The `struct sock_filter` array, 8 bytes an instruction, host byte order. */
+  get bytes(): Uint8Array {
+    return this.compiled.bytes;
+  }
 
   /** length is the number of instructions. */
   get length(): number {
-    return this.instructions.length;
+    return this.compiled.bytes.length / SOCK_FILTER_SIZE;
   }
 
   /** listing prints the filter one instruction a line, naming fields, actions and syscalls. */
@@ -109,12 +117,12 @@ export class Policy {
     return this.bindModel(this.model(params));
   }
 
-  /** The number trees' plans, kept between binds: they do not depend on param values. */
-  private readonly plans = new TreePlans();
+  /** What binding again reuses: the trees' plans and the last layouts (see CodegenCache). */
+  private readonly cache = new CodegenCache();
 
   /** bindModel compiles a model bound from this policy (possibly adjusted). Throws CodegenError. */
   bindModel(model: RuleModel): Program {
-    return compileRuleModel(model, { plans: this.plans, ...this.options.codegen });
+    return compileRuleModel(model, { cache: this.cache, ...this.options.codegen });
   }
 }
 
@@ -128,6 +136,5 @@ export function compile(
 
 /** compileRuleModel compiles a rule model built directly with the model's factories. */
 export function compileRuleModel(model: RuleModel, options: CodegenOptions = {}): Program {
-  const { instructions, bytes } = compileModel(model, options);
-  return new Program(model, instructions, bytes);
+  return new Program(model, compileModel(model, options));
 }

@@ -1,7 +1,8 @@
 /**
  * The Solo5 spt guest policy (policies/solo5-spt.policy) as rule models, in
- * three device configurations: core only, one block device and one tap
- * device, and the maximum of 63 block devices.
+ * four device configurations: core only, one block device and one tap
+ * device, and the maximum of 63 block devices, all alike or each of its own
+ * size.
  *
  * The models follow the language's meaning: fd arguments are 32 bits wide, so
  * only their low word is compared; `pos` is 64 bits.
@@ -59,8 +60,8 @@ export function sptModel(name: string, params: SptParams): RuleModel {
   return rules.model(name, action('kill_process'), action('kill_process'));
 }
 
-function disk(fd: number): SptBlock {
-  return { fd, block_size: SECTOR, capacity: DISK_SIZE };
+function disk(fd: number, capacity = DISK_SIZE): SptBlock {
+  return { fd, block_size: SECTOR, capacity };
 }
 
 /** lastSectorRead times pread64 of one sector at the last sector of the disk at `fd`. */
@@ -85,12 +86,15 @@ const consoleWrite: KernelCase = {
 const KERNEL_NOTE =
   'spt allows no loopable syscall by number alone (only exit_group), so only argument-checked calls are timed';
 
-/** sptPolicies are the three spt configurations of the benchmark. */
+/** sptPolicies are the four spt configurations of the benchmark. */
 export function sptPolicies(): BenchPolicy[] {
   const core: SptParams = { epoll: 4, timer: 5, nets: [], blocks: [] };
   const blockAndNet: SptParams = { epoll: 6, timer: 7, nets: [5], blocks: [disk(4)] };
   const blocks = Array.from({ length: 63 }, (_, index) => disk(4 + index));
   const maxDevices: SptParams = { epoll: 67, timer: 68, nets: [], blocks };
+  // Each device its own capacity, so no two share their checks: the most code a bind generates.
+  const distinctBlocks = Array.from({ length: 63 }, (_, index) => disk(4 + index, (index + 1) * 1024 * 1024));
+  const maxDistinct: SptParams = { epoll: 67, timer: 68, nets: [], blocks: distinctBlocks };
   const file = 'policies/solo5-spt.policy';
   return [
     {
@@ -116,6 +120,14 @@ export function sptPolicies(): BenchPolicy[] {
       frontEnd: { file, params: maxDevices },
       kernelCases: [consoleWrite, lastSectorRead(66), lastSectorRead(4)],
       kernelNote: `${KERNEL_NOTE}; the first and the last device are both timed, as a filter that tries devices in order is slowest on one of them`,
+    },
+    {
+      id: 'spt-63-distinct',
+      title: 'Solo5 spt, core + 63 block devices of 1..63 MiB (fds 4..66)',
+      model: sptModel('spt-63-distinct', maxDistinct),
+      frontEnd: { file, params: maxDistinct },
+      kernelCases: [],
+      kernelNote: 'none: the filter has the shape of spt-63-blocks, whose calls are timed; this configuration is here for the time binding takes',
     },
   ];
 }

@@ -66,13 +66,13 @@ function cacheTarget(results: readonly PolicyResult[]): TargetResult {
 }
 
 function timeTargets(results: readonly PolicyResult[]): TargetResult[] {
-  const bindTarget = 'binding the spt policy < 50 us median (worst spt configuration)';
+  const bindTarget = 'binding the spt policy, params to bytes, < 50 us median (worst spt configuration)';
   const binds = results.filter((result) => result.id.startsWith('spt-')).map((result) => ({ id: result.id, frontEnd: result.frontEnd }));
   const targets: TargetResult[] = [];
   if (binds.length === 0 || binds.some((entry) => !entry.frontEnd.available)) {
     targets.push(missing(bindTarget, 'front end bind not available'));
   } else {
-    const micros = binds.map((entry) => (entry.frontEnd.available ? entry.frontEnd.bind.medianMicros : Number.NaN));
+    const micros = binds.map((entry) => (entry.frontEnd.available ? entry.frontEnd.bound.medianMicros : Number.NaN));
     const detail = binds.map((entry, index) => `${entry.id} ${formatNumber(micros[index]!, 1)} us`).join(', ');
     targets.push({ target: bindTarget, verdict: verdictOf(Math.max(...micros) < 50), detail });
   }

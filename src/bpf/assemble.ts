@@ -186,18 +186,45 @@ export function encodeInstruction(instruction: Instruction, index = 0): SockFilt
  * Throws AssembleError (with a 1-based index) for an unencodable instruction.
  */
 export function assemble(program: Program): Uint8Array {
-  const bytes = new Uint8Array(program.length * SOCK_FILTER_SIZE);
-  const view = new DataView(bytes.buffer);
+  const fields: number[] = [];
   program.forEach((instruction, index) => {
     const { code, jt, jf, k } = encodeInstruction(instruction, index);
-    const at = index * SOCK_FILTER_SIZE;
-    view.setUint16(at, code, true);
-    view.setUint8(at + 2, jt);
-    view.setUint8(at + 3, jf);
-    view.setUint32(at + 4, k, true);
+    fields.push(code, jt, jf, k);
   });
+  return sockFilterBytes(fields);
+}
+
+/**
+ * sockFilterBytes writes a `struct sock_filter[]` from flat fields, four an
+ * instruction (`code, jt, jf, k`), each already within its field's range.
+ */
+export function sockFilterBytes(fields: readonly number[]): Uint8Array {
+  const count = fields.length / 4;
+  const bytes = new Uint8Array(count * SOCK_FILTER_SIZE);
+  const view = new DataView(bytes.buffer);
+  for (let index = 0; index < count; index++) {
+    const at = index * SOCK_FILTER_SIZE;
+    view.setUint16(at, fields[4 * index]!, true);
+    view.setUint8(at + 2, fields[4 * index + 1]!);
+    view.setUint8(at + 3, fields[4 * index + 2]!);
+    view.setUint32(at + K_OFFSET, fields[4 * index + 3]!, true);
+  }
   return bytes;
 }
+
+/**
+ * withConstants returns a copy of a `struct sock_filter[]` in which, for each
+ * pair `index, k` of `patches`, instruction `index` has the constant `k`.
+ */
+export function withConstants(bytes: Uint8Array, patches: readonly number[]): Uint8Array {
+  const patched = bytes.slice();
+  const view = new DataView(patched.buffer);
+  for (let i = 0; i < patches.length; i += 2) view.setUint32(patches[i]! * SOCK_FILTER_SIZE + K_OFFSET, patches[i + 1]!, true);
+  return patched;
+}
+
+/** Where `k` lies in a `struct sock_filter`, after `code`, `jt` and `jf`. */
+const K_OFFSET = 4;
 
 /**
  * canonical returns the form of a program that the disassembler produces, so

@@ -10,21 +10,31 @@ import type { Compare } from '../ir/model.js';
 import type { Graph, NodeId } from './graph.js';
 
 const WORD = 0xffff_ffffn;
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+// The word splits below run for every comparison at every bind: values that
+// fit one word, and the all-ones mask, skip the BigInt arithmetic.
+
+/** lowWord is the low 32 bits of a value of up to 64 bits. */
+export function lowWord(value: bigint): number {
+  if (value <= WORD) return Number(value);
+  return value === ALL_ONES ? 0xffff_ffff : Number(value & WORD);
+}
+
+/** highWord is the high 32 bits of a value of up to 64 bits. */
+export function highWord(value: bigint): number {
+  if (value <= WORD) return 0;
+  return value === ALL_ONES ? 0xffff_ffff : Number(value >> 32n);
+}
 
 /** The machine-level question asked of one 32-bit word. */
 type WordOp = 'eq' | 'gt' | 'ge';
 
-interface Word {
-  readonly offset: number;
-  readonly mask: number;
-}
-
 /**
- * wordTest returns a node that loads a word, masks it and branches on
- * `(word & mask) op value`, or the answer itself when it is fixed.
+ * wordTest returns a node that loads the word at `offset`, masks it and
+ * branches on `(word & mask) op value`, or the answer itself when it is fixed.
  */
-function wordTest(g: Graph, word: Word, op: WordOp, value: number, ifTrue: NodeId, ifFalse: NodeId): NodeId {
-  const { mask } = word;
+function wordTest(g: Graph, offset: number, mask: number, op: WordOp, value: number, ifTrue: NodeId, ifFalse: NodeId): NodeId {
   // The masked word lies in [0, mask]: questions outside that interval answer themselves.
   switch (op) {
     case 'eq':
@@ -39,7 +49,7 @@ function wordTest(g: Graph, word: Word, op: WordOp, value: number, ifTrue: NodeI
       if (value > mask) return ifFalse;
       break;
   }
-  return g.load(word.offset, g.mask(mask, g.branch(op, value, ifTrue, ifFalse)));
+  return g.load(offset, g.mask(mask, g.branch(op, value, ifTrue, ifFalse)));
 }
 
 /**
@@ -53,12 +63,10 @@ function orderedTest(
   ifTrue: NodeId,
   ifFalse: NodeId,
 ): NodeId {
-  const low: Word = { offset: SeccompDataOffset.argLow(c.arg.index), mask: Number(c.mask & WORD) };
-  const lowValue = Number(c.value & WORD);
-  const onLow = wordTest(g, low, strict ? 'gt' : 'ge', lowValue, ifTrue, ifFalse);
+  const onLow = wordTest(g, SeccompDataOffset.argLow(c.arg.index), lowWord(c.mask), strict ? 'gt' : 'ge', lowWord(c.value), ifTrue, ifFalse);
   if (c.arg.width === 32) return onLow;
-  const highMask = Number(c.mask >> 32n);
-  const highValue = Number(c.value >> 32n);
+  const highMask = highWord(c.mask);
+  const highValue = highWord(c.value);
   if (highValue > highMask) return ifFalse;
   if (highMask === 0) return highValue === 0 ? onLow : ifFalse;
   let decideHigh: NodeId;
@@ -74,11 +82,9 @@ function orderedTest(
 
 /** equalTest decides `(arg & mask) == value` on a 32- or 64-bit argument. */
 function equalTest(g: Graph, c: Compare, ifTrue: NodeId, ifFalse: NodeId): NodeId {
-  const low: Word = { offset: SeccompDataOffset.argLow(c.arg.index), mask: Number(c.mask & WORD) };
-  const onLow = wordTest(g, low, 'eq', Number(c.value & WORD), ifTrue, ifFalse);
+  const onLow = wordTest(g, SeccompDataOffset.argLow(c.arg.index), lowWord(c.mask), 'eq', lowWord(c.value), ifTrue, ifFalse);
   if (c.arg.width === 32) return onLow;
-  const high: Word = { offset: SeccompDataOffset.argHigh(c.arg.index), mask: Number(c.mask >> 32n) };
-  return wordTest(g, high, 'eq', Number(c.value >> 32n), onLow, ifFalse);
+  return wordTest(g, SeccompDataOffset.argHigh(c.arg.index), highWord(c.mask), 'eq', highWord(c.value), onLow, ifFalse);
 }
 
 /** lowerCompare returns a node deciding one comparison: `ifTrue` when it holds, else `ifFalse`. */

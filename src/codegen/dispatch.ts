@@ -39,50 +39,68 @@ export function partition(
   weights?: ReadonlyMap<number, number>,
 ): NumberRange[] {
   const numbers = [...points.keys()].sort((a, b) => a - b);
-  const pieces: NumberRange[] = [];
+  const merged = new Ranges();
   let p = 0;
   for (const stretch of background) {
     let cursor = stretch.start;
     while (p < numbers.length && numbers[p]! <= stretch.end) {
       const nr = numbers[p++]!;
-      if (nr > cursor) pieces.push({ start: cursor, end: nr - 1, outcome: stretch.outcome, weight: BACKGROUND_WEIGHT });
-      pieces.push({ start: nr, end: nr, outcome: points.get(nr)!, weight: weights?.get(nr) ?? 1 });
+      if (nr > cursor) merged.add(cursor, nr - 1, stretch.outcome, BACKGROUND_WEIGHT);
+      merged.add(nr, nr, points.get(nr)!, weights?.get(nr) ?? 1);
       cursor = nr + 1;
     }
-    if (cursor <= stretch.end) {
-      pieces.push({ start: cursor, end: stretch.end, outcome: stretch.outcome, weight: BACKGROUND_WEIGHT });
-    }
+    if (cursor <= stretch.end) merged.add(cursor, stretch.end, stretch.outcome, BACKGROUND_WEIGHT);
   }
-  return merge(pieces);
+  return merged.done();
 }
 
-function merge(pieces: readonly NumberRange[]): NumberRange[] {
-  const merged: NumberRange[] = [];
-  for (const piece of pieces) {
-    const last = merged[merged.length - 1];
-    if (last && last.outcome === piece.outcome && last.end + 1 === piece.start) {
-      merged[merged.length - 1] = { ...last, end: piece.end, weight: last.weight + piece.weight };
-    } else {
-      merged.push(piece);
+/** Ranges collects ranges in order, merging each into the last when they share an outcome and touch. */
+class Ranges {
+  private readonly ranges: NumberRange[] = [];
+  private start = 0;
+  private end = -1;
+  private outcome: NodeId = -1;
+  private weight = 0;
+
+  /** add appends start..end, merged into the range before when it has the same outcome and ends at start - 1. */
+  add(start: number, end: number, outcome: NodeId, weight: number): void {
+    if (this.end >= 0 && outcome === this.outcome && this.end + 1 === start) {
+      this.end = end;
+      this.weight += weight;
+      return;
     }
+    this.flush();
+    this.start = start;
+    this.end = end;
+    this.outcome = outcome;
+    this.weight = weight;
   }
-  if (merged[0]?.start !== 0 || merged[merged.length - 1]?.end !== LAST) {
-    throw new RangeError('syscall number partition does not cover 0..2^32-1');
+
+  /** done returns the ranges, which must cover 0..2^32-1. */
+  done(): NumberRange[] {
+    this.flush();
+    const ranges = this.ranges;
+    if (ranges[0]?.start !== 0 || ranges[ranges.length - 1]?.end !== LAST) {
+      throw new RangeError('syscall number partition does not cover 0..2^32-1');
+    }
+    return ranges;
   }
-  return merged;
+
+  private flush(): void {
+    if (this.end >= 0) this.ranges.push({ start: this.start, end: this.end, outcome: this.outcome, weight: this.weight });
+  }
 }
 
 /**
- * equalityChain decides ranges lo..hi with `==` tests when they alternate
- * between one shared outcome and a few single numbers, which is cheaper than
- * a tree; it returns undefined when the shape does not fit.
+ * equalityChain decides ranges lo..hi, one outcome interrupted by a few
+ * single numbers, with one `==` test per single number, which is cheaper
+ * than a tree. The single numbers' ranges are `plan[from..from+count-1]`, in
+ * test order.
  */
-function equalityChain(g: Graph, ranges: readonly NumberRange[], lo: number, hi: number): NodeId | undefined {
-  const singles = chainSingles(ranges, lo, hi);
-  if (singles === undefined) return undefined;
+function equalityChain(g: Graph, ranges: readonly NumberRange[], lo: number, plan: Plan, from: number, count: number): NodeId {
   let next = ranges[lo]!.outcome;
-  for (let i = singles.length - 1; i >= 0; i--) {
-    const single = ranges[singles[i]!]!;
+  for (let i = from + count - 1; i >= from; i--) {
+    const single = ranges[plan[i]!]!;
     next = g.branch('eq', single.start, single.outcome, next);
   }
   return next;
@@ -187,32 +205,76 @@ interface CostTables {
   readonly weighted: Float64Array;
 }
 
-/**
- * TreePlans remembers cost tables by what they depend on: the ranges'
- * bounds and weights and the length of what follows each. None of that
- * depends on param values (only on which syscalls have rules and on the
- * shape of their checks), so a policy bound again and again plans its trees
- * once.
- */
-export class TreePlans {
-  private readonly plans = new Map<string, CostTables>();
-
-  /** tables returns the cost tables for the ranges, computing them once per key. */
-  tables(ranges: readonly NumberRange[], tails: readonly number[]): CostTables {
-    let key = '';
-    ranges.forEach((r, i) => (key += `${r.start},${r.weight},${tails[i]};`));
-    let found = this.plans.get(key);
-    if (found === undefined) {
-      found = shortestLongest(ranges, tails);
-      if (this.plans.size >= MAX_PLANS) this.plans.clear();
-      this.plans.set(key, found);
-    }
-    return found;
-  }
-}
-
 /** How many plans a TreePlans keeps before it starts over. */
 const MAX_PLANS = 256;
+
+/**
+ * A tree plan: the split chosen for each stretch, in the order the tree is
+ * built; an equality chain is CHAIN, how many single numbers it tests, and
+ * their ranges in test order.
+ */
+type Plan = Int32Array;
+const CHAIN = -1;
+
+/**
+ * shapeOf lists what a tree plan depends on, four numbers a range: its
+ * weight, the length of what follows it, whether it is a single number, and
+ * the first range with the same outcome. Bounds do not matter beyond that,
+ * so ranges over other numbers (other fds in a value switch) share a plan.
+ */
+function shapeOf(ranges: readonly NumberRange[], tails: readonly number[]): number[] {
+  const shape = new Array<number>(4 * ranges.length);
+  const first = new Map<NodeId, number>();
+  ranges.forEach((r, i) => {
+    let same = first.get(r.outcome);
+    if (same === undefined) first.set(r.outcome, (same = i));
+    shape[4 * i] = r.weight;
+    shape[4 * i + 1] = tails[i]!;
+    shape[4 * i + 2] = r.start === r.end ? 1 : 0;
+    shape[4 * i + 3] = same;
+  });
+  return shape;
+}
+
+/** hashShape mixes a shape into 32 bits (weights to 1/4096, which equal shapes agree on). */
+function hashShape(shape: readonly number[]): number {
+  let h = shape.length;
+  for (const entry of shape) h = Math.imul(h ^ (entry * 4096), 0x9e3779b1) ^ (h >>> 15);
+  return h;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((entry, i) => entry === b[i]);
+
+/**
+ * TreePlans remembers tree plans by what they depend on: the ranges'
+ * weights, the length of what follows each, which are single numbers and
+ * which share an outcome. None of that depends on the values a syscall's
+ * rules compare with, only on which syscalls have rules and on the shape of
+ * their checks, so a policy bound again and again plans its trees once; the
+ * same holds for value switches whose values keep their pattern (a tender's
+ * block devices on consecutive fds, say).
+ */
+export class TreePlans {
+  private readonly plans = new Map<number, { readonly shape: readonly number[]; readonly plan: Plan }[]>();
+  private count = 0;
+
+  /** plan returns the tree plan for the ranges, computing it once per shape. */
+  plan(ranges: readonly NumberRange[], tails: readonly number[]): Plan {
+    const shape = shapeOf(ranges, tails);
+    const hash = hashShape(shape);
+    const bucket = this.plans.get(hash);
+    const found = bucket?.find((entry) => sameShape(entry.shape, shape));
+    if (found !== undefined) return found.plan;
+    const plan = planTree(ranges, tails);
+    if (this.count >= MAX_PLANS) {
+      this.plans.clear();
+      this.count = 0;
+    }
+    this.plans.set(hash, [...(this.plans.get(hash) ?? []), { shape, plan }]);
+    this.count++;
+    return plan;
+  }
+}
 
 /** chainCost is the cost of deciding lo..hi with an equality chain, or undefined when it does not fit. */
 function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo: number, hi: number): Cost | undefined {
@@ -233,28 +295,58 @@ function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo:
 }
 
 /**
- * decideRanges returns a node that, with A holding nr known to lie in
- * ranges[lo].start..ranges[hi].end, goes to the outcome of nr's range.
- *
- * The tree keeps its longest path within one test of the shortest possible
- * and, within that budget, splits each stretch as near its weighted middle as
- * it can, which keeps the common paths short.
+ * planTree plans the tree over ranges. The tree keeps its longest path
+ * within one test of the shortest possible and, within that budget, splits
+ * each stretch as near its weighted middle as it can, which keeps the common
+ * paths short.
  */
-export function decideRanges(g: Graph, ranges: readonly NumberRange[], plans?: TreePlans): NodeId {
+function planTree(ranges: readonly NumberRange[], tails: readonly number[]): Plan {
   const n = ranges.length;
-  const tails = ranges.map((r) => g.longestPath(r.outcome));
-  const { longest, weighted } = plans ? plans.tables(ranges, tails) : shortestLongest(ranges, tails);
+  const { longest, weighted } = shortestLongest(ranges, tails);
   const cost = (lo: number, hi: number): Cost => ({ longest: longest[lo * n + hi]!, weighted: weighted[lo * n + hi]! });
-  const build = (lo: number, hi: number, budget: number): NodeId => {
-    if (lo === hi) return ranges[lo]!.outcome;
+  const decisions: number[] = [];
+  const plan = (lo: number, hi: number, budget: number): void => {
+    if (lo === hi) return;
     const chain = chainCost(ranges, tails, lo, hi);
     if (chain !== undefined && chain.longest <= budget && !better(cost(lo, hi), chain)) {
-      return equalityChain(g, ranges, lo, hi)!;
+      const singles = chainSingles(ranges, lo, hi)!;
+      decisions.push(CHAIN, singles.length, ...singles);
+      return;
     }
     const k = balancedSplit(ranges, lo, hi, (k) => 1 + Math.max(cost(lo, k - 1).longest, cost(k, hi).longest) <= budget);
-    return g.branch('ge', ranges[k]!.start, build(k, hi, budget - 1), build(lo, k - 1, budget - 1));
+    decisions.push(k);
+    plan(k, hi, budget - 1);
+    plan(lo, k - 1, budget - 1);
   };
-  return build(0, n - 1, cost(0, n - 1).longest + LONGEST_PATH_SLACK);
+  plan(0, n - 1, cost(0, n - 1).longest + LONGEST_PATH_SLACK);
+  return Int32Array.from(decisions);
+}
+
+/** buildTree builds the nodes of a planned tree over ranges. */
+function buildTree(g: Graph, ranges: readonly NumberRange[], plan: Plan): NodeId {
+  let next = 0;
+  const build = (lo: number, hi: number): NodeId => {
+    if (lo === hi) return ranges[lo]!.outcome;
+    const k = plan[next++]!;
+    if (k === CHAIN) {
+      const count = plan[next++]!;
+      next += count;
+      return equalityChain(g, ranges, lo, plan, next - count, count);
+    }
+    const upper = build(k, hi);
+    return g.branch('ge', ranges[k]!.start, upper, build(lo, k - 1));
+  };
+  return build(0, ranges.length - 1);
+}
+
+/**
+ * decideRanges returns a node that, with A holding nr known to lie in
+ * ranges[0].start..ranges[last].end, goes to the outcome of nr's range, by
+ * the tree planTree plans (or `plans` remembers).
+ */
+export function decideRanges(g: Graph, ranges: readonly NumberRange[], plans?: TreePlans): NodeId {
+  const tails = ranges.map((r) => g.longestPath(r.outcome));
+  return buildTree(g, ranges, plans ? plans.plan(ranges, tails) : planTree(ranges, tails));
 }
 
 /** How many tests longer than the shortest possible the longest path may be, to shorten the common ones. */

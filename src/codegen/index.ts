@@ -5,20 +5,18 @@
  * balanced tree over merged number ranges, then (only where a rule needs
  * them) the arguments. See docs/design.md for the shape and its reasons.
  */
-import { assemble } from '../bpf/assemble.js';
-import type { Instruction } from '../bpf/instructions.js';
-import { AuditArch, BPF_MAXINSNS, SeccompDataOffset, X32_SYSCALL_BIT } from '../bpf/seccomp.js';
+import { AuditArch, SeccompDataOffset, X32_SYSCALL_BIT } from '../bpf/seccomp.js';
 import type { ArchName, ArchRules, RuleModel } from '../ir/model.js';
-import { actionNode, lowerRules } from './conditions.js';
+import { Lowering } from './conditions.js';
 import type { Background } from './dispatch.js';
 import { decideRanges, partition, TreePlans } from './dispatch.js';
-import { ProgramTooLarge } from './errors.js';
 import { Graph } from './graph.js';
 import type { NodeId } from './graph.js';
-import { layout } from './layout.js';
+import { LayoutMemory, program } from './patch.js';
+import type { CompiledProgram } from './patch.js';
 
 export { CodegenError, ProgramTooLarge } from './errors.js';
-export { TreePlans } from './dispatch.js';
+export type { CompiledProgram } from './patch.js';
 
 /** Options of compileModel. */
 export interface CodegenOptions {
@@ -29,17 +27,24 @@ export interface CodegenOptions {
    */
   readonly weight?: (arch: ArchName, nr: number) => number | undefined;
   /**
-   * plans keeps the number trees' plans between compilations: give the same
-   * TreePlans to every compilation of one policy (Policy does) so that
-   * binding it again does not plan the trees again.
+   * cache keeps what one compilation can reuse from the ones before: give
+   * the same CodegenCache to every compilation of one policy (Policy does)
+   * so that binding it again plans no tree again and patches the last
+   * program when only constants changed. It never changes the output.
    */
-  readonly plans?: TreePlans;
+  readonly cache?: CodegenCache;
 }
 
-/** A generated filter: typed instructions and the kernel's byte layout. */
-export interface CompiledProgram {
-  readonly instructions: readonly Instruction[];
-  readonly bytes: Uint8Array;
+/**
+ * CodegenCache is what a policy's compilations share: the trees' plans and
+ * the last few layouts. Nothing in it depends on anything but the graphs
+ * compiled, so any model may be compiled with it.
+ */
+export class CodegenCache {
+  /** The plans of number trees and value switches, by shape. */
+  readonly plans = new TreePlans();
+  /** The last few layouts, to patch when a graph differs from one only in constants. */
+  readonly layouts = new LayoutMemory();
 }
 
 const LAST = 0xffffffff;
@@ -73,9 +78,10 @@ function backgroundOf(members: readonly ArchRules[], fallback: NodeId, badArch: 
 }
 
 /** decideGroup returns the node that decides every syscall of one AUDIT_ARCH value. */
-function decideGroup(g: Graph, model: RuleModel, members: readonly ArchRules[], options: CodegenOptions): NodeId {
-  const fallback = actionNode(g, model.defaultAction);
-  const badArch = actionNode(g, model.badArchAction);
+function decideGroup(lowering: Lowering, model: RuleModel, members: readonly ArchRules[], options: CodegenOptions): NodeId {
+  const g = lowering.g;
+  const fallback = lowering.action(model.defaultAction);
+  const badArch = lowering.action(model.badArchAction);
   const points = new Map<number, NodeId>();
   const weights = new Map<number, number>();
   for (const member of members) {
@@ -85,13 +91,13 @@ function decideGroup(g: Graph, model: RuleModel, members: readonly ArchRules[], 
       if (member.arch === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0) continue;
       if (member.arch === 'x32' && (nr & X32_SYSCALL_BIT) === 0) continue;
       if (points.has(nr)) continue;
-      points.set(nr, lowerRules(g, rules, fallback));
+      points.set(nr, lowering.rules(rules, fallback));
       const w = options.weight?.(member.arch, nr);
       if (w !== undefined) weights.set(nr, w);
     }
   }
   const ranges = partition(backgroundOf(members, fallback, badArch), points, weights);
-  return g.load(SeccompDataOffset.nr, decideRanges(g, ranges, options.plans));
+  return g.load(SeccompDataOffset.nr, decideRanges(g, ranges, options.cache?.plans));
 }
 
 /**
@@ -100,14 +106,13 @@ function decideGroup(g: Graph, model: RuleModel, members: readonly ArchRules[], 
  */
 export function compileModel(model: RuleModel, options: CodegenOptions = {}): CompiledProgram {
   const g = new Graph();
-  let next = actionNode(g, model.badArchAction);
+  const lowering = new Lowering(g, options.cache?.plans);
+  let next = lowering.action(model.badArchAction);
   const groups = [...archGroups(model)];
   for (let i = groups.length - 1; i >= 0; i--) {
     const [audit, members] = groups[i]!;
-    next = g.branch('eq', audit, decideGroup(g, model, members, options), next);
+    next = g.branch('eq', audit, decideGroup(lowering, model, members, options), next);
   }
   const root = g.load(SeccompDataOffset.arch, next);
-  const instructions = layout(g, root);
-  if (instructions.length > BPF_MAXINSNS) throw new ProgramTooLarge(instructions.length);
-  return { instructions, bytes: assemble(instructions) };
+  return options.cache ? options.cache.layouts.program(g, root) : program(g, root);
 }

@@ -9,14 +9,13 @@
 import { SeccompDataOffset } from '../bpf/seccomp.js';
 import type { Argument, Compare, Condition } from '../ir/model.js';
 import { widthMask } from '../ir/model.js';
-import { decideRanges, partition } from './dispatch.js';
+import { decideRanges, partition, type TreePlans } from './dispatch.js';
 import type { Graph, NodeId } from './graph.js';
 
-/** keyOf returns the argument and value of a plain `arg == value` comparison. */
-export function keyOf(condition: Condition): { arg: Argument; value: bigint } | undefined {
-  if (condition.kind !== 'compare' || condition.op !== 'eq') return undefined;
-  if (condition.mask !== widthMask(condition.arg.width)) return undefined;
-  return { arg: condition.arg, value: condition.value };
+/** isKey tells whether a condition is a plain `arg == value` comparison (on `arg`, when given). */
+function isKey(condition: Condition, arg?: Argument): condition is Compare {
+  if (condition.kind !== 'compare' || condition.op !== 'eq') return false;
+  return condition.mask === widthMask(condition.arg.width) && (arg === undefined || sameArgument(condition.arg, arg));
 }
 
 /** sameArgument tells whether two comparisons read the same argument at the same width. */
@@ -24,36 +23,45 @@ export function sameArgument(a: Argument, b: Argument): boolean {
   return a.index === b.index && a.width === b.width;
 }
 
-/**
- * switchOn returns a node that, for each key value, goes to its target and,
- * for any other value of the argument, to `otherwise`. `cases` maps each
- * value to its target; values must fit the argument. On a 64-bit argument
- * the values must share one high word, checked once.
- */
-export function switchOn(g: Graph, arg: Argument, cases: ReadonlyMap<bigint, NodeId>, otherwise: NodeId): NodeId {
-  const points = new Map<number, NodeId>();
-  for (const [value, target] of cases) points.set(Number(value & 0xffff_ffffn), target);
-  const ranges = partition([{ start: 0, end: 0xffffffff, outcome: otherwise }], points);
-  const low = g.load(SeccompDataOffset.argLow(arg.index), decideRanges(g, ranges));
-  if (arg.width === 32) return low;
-  const high = Number([...cases.keys()][0]! >> 32n);
-  return g.load(SeccompDataOffset.argHigh(arg.index), g.branch('eq', high, low, otherwise));
+/** The cases of a value switch: the high word every value shares, and each value's low word to its target. */
+export interface SwitchCases {
+  readonly high: number;
+  readonly targets: ReadonlyMap<number, NodeId>;
 }
 
-/** switchable tells whether values can share one switch: a 32-bit argument, or one high word. */
-export function switchable(arg: Argument, values: readonly bigint[]): boolean {
-  if (arg.width === 32) return true;
-  const high = values[0]! >> 32n;
-  return values.every((value) => value >> 32n === high);
+/**
+ * switchOn returns a node that, for each case's value, goes to its target
+ * and, for any other value of the argument, to `otherwise`. On a 64-bit
+ * argument the shared high word is checked once; on a 32-bit one it must be
+ * 0. `plans` keeps the trees' plans between compilations.
+ */
+export function switchOn(g: Graph, arg: Argument, cases: SwitchCases, otherwise: NodeId, plans?: TreePlans): NodeId {
+  const ranges = partition([{ start: 0, end: 0xffffffff, outcome: otherwise }], cases.targets);
+  const low = g.load(SeccompDataOffset.argLow(arg.index), decideRanges(g, ranges, plans));
+  if (arg.width === 32) return low;
+  return g.load(SeccompDataOffset.argHigh(arg.index), g.branch('eq', cases.high, low, otherwise));
+}
+
+/** A plain equality found among a condition's terms: the terms, and which of them is the equality. */
+export interface KeySplit {
+  readonly key: Compare;
+  /** The `and`'s terms, or the condition alone. */
+  readonly terms: readonly Condition[];
+  readonly index: number;
 }
 
 /** splitConjunction finds a plain equality on `arg` among an `and`'s terms (or the condition itself). */
-export function splitConjunction(condition: Condition, arg?: Argument): { key: Compare; rest: Condition[] } | undefined {
-  const terms = condition.kind === 'and' ? condition.terms : [condition];
-  const index = terms.findIndex((term) => {
-    const key = keyOf(term);
-    return key !== undefined && (arg === undefined || sameArgument(key.arg, arg));
-  });
-  if (index < 0) return undefined;
-  return { key: terms[index] as Compare, rest: terms.filter((_, i) => i !== index) };
+export function splitConjunction(condition: Condition, arg?: Argument): KeySplit | undefined {
+  if (condition.kind !== 'and') return isKey(condition, arg) ? { key: condition, terms: [condition], index: 0 } : undefined;
+  const terms = condition.terms;
+  for (let index = 0; index < terms.length; index++) {
+    const term = terms[index]!;
+    if (isKey(term, arg)) return { key: term, terms, index };
+  }
+  return undefined;
+}
+
+/** rest lists a split condition's terms other than its equality. */
+export function rest(split: KeySplit): Condition[] {
+  return split.terms.filter((_, i) => i !== split.index);
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/codegen/index.js';
 import { action, and, argument, compare, or, rule, ruleModel } from '../../src/ir/model.js';
-import { bindSource } from '../../bench/measure/frontEnd.js';
+import { Policy } from '../../src/policy.js';
+import { bindSource, sourceText } from '../../bench/measure/frontEnd.js';
 import { benchPolicies } from '../../bench/policies/index.js';
 import { conditionText, policyText } from '../../bench/policies/text.js';
 
@@ -47,6 +48,13 @@ describe('the front end on the benchmark policies', () => {
       expect(policy.frontEnd).toBeDefined();
       const bound = bindSource(root, policy.frontEnd!);
       expect(compileModel(bound).bytes).toEqual(compileModel(policy.model).bytes);
+    });
+
+    it(`binds the same filter through one Policy, again and again: ${policy.id}`, () => {
+      const source = policy.frontEnd!;
+      const bindable = Policy.fromText(sourceText(root, source), { file: source.file, arch: 'x86_64' });
+      const expected = compileModel(policy.model).bytes;
+      for (let round = 0; round < 3; round++) expect(bindable.bind(source.params).bytes).toEqual(expected);
     });
   }
 });

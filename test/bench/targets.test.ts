@@ -38,7 +38,7 @@ function policy(id: string, variants: Partial<Record<VariantName, VariantMetrics
     allowedInputs: 1,
     argumentFree: 1,
     variants,
-    frontEnd: frontEndMicros === undefined ? { available: false, reason: 'none' } : { available: true, pipeline: timing, whole: timing, parse: timing, check: timing, bind: timing, sameProgram: true },
+    frontEnd: frontEndMicros === undefined ? { available: false, reason: 'none' } : { available: true, pipeline: timing, whole: timing, parse: timing, check: timing, bind: timing, bound: timing, sameProgram: true },
     kernel: kernelCase ? [kernelCase] : [],
     kernelNote: '',
     notes: [],
@@ -62,6 +62,16 @@ describe('judgeTargets', () => {
       policy('spt-63-blocks', { ours: metrics(5, 3, 4), linear: metrics(6, 10, 10), tree: metrics(7, 20, 20) }, 50),
     ];
     expect(verdicts(results)).toEqual(['FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL']);
+  });
+
+  it('judges binding by params to bytes through a Policy, not by the rule model alone', () => {
+    const bindVerdict = (modelMicros: number, boundMicros: number) => {
+      const spt = policy('spt-core', { ours: metrics(5, 3, 3) }, modelMicros);
+      const frontEnd = spt.frontEnd.available ? { ...spt.frontEnd, bound: { medianMicros: boundMicros, runs: 1 } } : spt.frontEnd;
+      return judgeTargets([{ ...spt, frontEnd }]).find((entry) => entry.target.startsWith('binding the spt policy'))!;
+    };
+    expect(bindVerdict(10, 60).verdict).toBe('FAIL');
+    expect(bindVerdict(60, 10)).toMatchObject({ verdict: 'PASS', detail: 'spt-core 10 us' });
   });
 
   it('says n/a when libseccomp or the front end was not measured', () => {

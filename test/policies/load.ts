@@ -3,13 +3,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Policy } from '../../src/policy.js';
+import { Policy, type PolicyOptions } from '../../src/policy.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** shippedPolicy loads policies/NAME. */
-export function shippedPolicy(name: string): Policy {
-  return Policy.load(`${root}policies/${name}`, (path) => readFileSync(path, 'utf8'));
+export function shippedPolicy(name: string, options: PolicyOptions = {}): Policy {
+  return Policy.load(`${root}policies/${name}`, (path) => readFileSync(path, 'utf8'), options);
 }
 
 /** Block devices as the spt policy's `blocks` param takes them. */
