@@ -140,6 +140,21 @@ export function timeKernelCase(
   return timings;
 }
 
+/**
+ * pairedDifference is the median, over the interleaved rounds, of (a's run -
+ * b's run) / copies: how much more a filter costs per evaluation than
+ * another, negative when it is cheaper. Runs of one round are taken moments
+ * apart, so drift (frequency, other work) mostly cancels in each difference,
+ * and the median ignores the rounds an interrupt hit. Both timings must come
+ * from one timeKernelCase call (same rounds, same copies).
+ */
+export function pairedDifference(a: KernelTiming, b: KernelTiming): number {
+  if (a.samples.length !== b.samples.length || a.copies !== b.copies || a.copies === 0) {
+    throw new RangeError('paired timings need the same rounds and the same number of filter copies');
+  }
+  return median(a.samples.map((value, round) => value - b.samples[round]!)) / a.copies;
+}
+
 const RET_K = 0x06;
 const JA = 0x05;
 const ALLOW = 0x7fff0000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/codegen/index.js';
 import { action } from '../../src/ir/model.js';
-import { createKernelWorkspace, loopArguments, parseLoopOutput, runLoop, type KernelWorkspace } from '../../bench/measure/kernel.js';
+import { createKernelWorkspace, loopArguments, pairedDifference, parseLoopOutput, runLoop, type KernelWorkspace } from '../../bench/measure/kernel.js';
 import { RulesBuilder } from '../../bench/policies/build.js';
 import type { KernelCase } from '../../bench/policies/types.js';
 
@@ -77,5 +77,23 @@ describe('chainCopies', () => {
     expect(copiesFor([4, 1000], 8)).toBe(4);
     expect(copiesFor([4096], 8)).toBe(1);
     expect(() => chainCopies(filter, 2000)).toThrow(RangeError);
+  });
+});
+
+describe('pairedDifference', () => {
+  const timing = (samples: number[], copies: number) => ({ bestNsPerCall: Math.min(...samples), copies, medianNsPerCall: 0, samples, firstReturn: 0, firstErrno: 0 });
+
+  it('is the median of the per-round differences, per copy, and ignores a round an interrupt hit', () => {
+    // Drift moves both filters alike; round 3 of the first was hit by an interrupt.
+    const a = timing([200, 210, 205, 290, 220], 4);
+    const b = timing([204, 214, 209, 213, 224], 4);
+    expect(pairedDifference(a, b)).toBe(-1);
+    expect(pairedDifference(b, a)).toBe(1);
+  });
+
+  it('refuses timings from different rounds or with different copies', () => {
+    expect(() => pairedDifference(timing([1, 2], 4), timing([1, 2, 3], 4))).toThrow(RangeError);
+    expect(() => pairedDifference(timing([1, 2], 4), timing([1, 2], 5))).toThrow(RangeError);
+    expect(() => pairedDifference(timing([1, 2], 0), timing([1, 2], 0))).toThrow(RangeError);
   });
 });
