@@ -6,9 +6,14 @@
  *    that reach it), and a load of a word A already holds is bypassed.
  * 2. Nodes are ordered by reverse post-order, so every jump goes forward and
  *    a node's last successor usually follows it directly.
- * 3. Jumps are symbolic until the end: one late pass turns them into offsets
+ * 3. Jumps are symbolic until the end: late passes turn them into offsets
  *    and, where a conditional target is more than 255 instructions ahead,
- *    routes it through a `ja` trampoline placed right after the branch.
+ *    route it through an island: a copy of the target when it is a return
+ *    (as short as a `ja` to it, and one instruction less to run), a `ja` to
+ *    it otherwise. An island goes as far ahead as the branch can reach, after
+ *    an instruction that never falls through, so that every later branch in
+ *    reach of it with the same target shares it: a long filter whose checks
+ *    all fail to one return needs a few copies of it, not one per branch.
  *
  * Layout runs at every bind, so its tables are flat arrays indexed by node
  * or slot number, the bytes are written straight from the slots, and the
@@ -146,18 +151,29 @@ class Slots {
   readonly nodes: NodeId[] = [];
   /** The node a `ja` slot jumps to. */
   readonly targets: NodeId[] = [];
-  /** The trampoline slot a branch slot's true (false) target goes through, or -1. */
+  /** The island slot a branch slot's true (false) target goes through, or -1. */
   readonly viaTrue: number[] = [];
   readonly viaFalse: number[] = [];
+  /** Whether a `ja` slot is an island (rather than the continuation of a load or mask). */
+  readonly island: boolean[] = [];
   sequence: number[] = [];
 
   /** add makes a slot and returns its number. */
-  add(node: NodeId, target: NodeId): number {
+  add(node: NodeId, target: NodeId, island = false): number {
     this.nodes.push(node);
     this.targets.push(target);
     this.viaTrue.push(-1);
     this.viaFalse.push(-1);
+    this.island.push(island);
     return this.nodes.length - 1;
+  }
+
+  /** barrier tells whether control never falls through a slot to the next one (so an island may follow it). */
+  barrier(g: Graph, slot: number): boolean {
+    const id = this.nodes[slot]!;
+    if (id < 0) return true;
+    const kind = g.kind(id);
+    return kind === 'return' || kind === 'branch';
   }
 }
 
@@ -184,37 +200,90 @@ function placeNodes(g: Graph, root: NodeId): { slots: Slots; resolved: NodeId[] 
   return { slots, resolved };
 }
 
+/** How far short of the reach limit a new island is placed, for the islands the same pass adds before it. */
+const ISLAND_SLACK = 32;
+/** After this many passes islands go right after their branch, which always settles. */
+const SHARED_ISLAND_PASSES = 12;
+
+/** An island of some target: where it is (a new one: the index it follows + 0.5) and its slot. */
+interface Island {
+  readonly position: number;
+  readonly slot: number;
+}
+
 /**
- * trampolinesNeeded gives every branch whose target lies out of reach a
- * trampoline right after it, and tells whether it added any.
+ * islandsNeeded routes every branch whose target (or island) lies out of
+ * reach through an island of that target in reach: one already there, or a
+ * new one placed after the last instruction in reach that never falls
+ * through (`adjacent`: right after the branch). Islands added in one pass
+ * shift what follows them, so passes repeat until one adds nothing. Returns
+ * whether this pass added any.
  */
-function trampolinesNeeded(g: Graph, slots: Slots, at: (id: NodeId) => number): boolean {
-  const next: number[] = [];
-  let added = false;
-  const out = (via: number, target: NodeId, i: number): boolean => via < 0 && at(target) - (i + 1) > MAX_CONDITIONAL_SKIP;
-  for (let i = 0; i < slots.sequence.length; i++) {
-    const slot = slots.sequence[i]!;
-    next.push(slot);
+function islandsNeeded(g: Graph, slots: Slots, at: (id: NodeId) => number, adjacent: boolean): boolean {
+  const sequence = slots.sequence;
+  const length = sequence.length;
+  const indexOfSlot = new Int32Array(slots.nodes.length).fill(-1);
+  const lastBarrier = new Int32Array(length);
+  const islands = new Map<NodeId, Island[]>();
+  for (let i = 0; i < length; i++) {
+    const slot = sequence[i]!;
+    indexOfSlot[slot] = i;
+    lastBarrier[i] = slots.barrier(g, slot) ? i : i > 0 ? lastBarrier[i - 1]! : -1;
+    if (slots.nodes[slot]! < 0) islandsOf(islands, slots.targets[slot]!).push({ position: i, slot });
+  }
+  const inReach = (from: number, to: number, limit: number): boolean => to > from && to - (from + 1) <= limit;
+  const inserts = new Map<number, number[]>();
+  const route = (i: number, target: NodeId, via: number): number => {
+    if (inReach(i, via >= 0 ? indexOfSlot[via]! : at(target), MAX_CONDITIONAL_SKIP)) return via;
+    const known = islandsOf(islands, target);
+    const near = adjacent ? undefined : known.find((island) => inReach(i, island.position, MAX_CONDITIONAL_SKIP - ISLAND_SLACK));
+    if (near !== undefined) return near.slot;
+    const after = adjacent ? i : lastBarrier[Math.min(i + MAX_CONDITIONAL_SKIP - ISLAND_SLACK, length - 1)]!;
+    const slot = slots.add(-1, target, true);
+    let list = inserts.get(after);
+    if (list === undefined) inserts.set(after, (list = []));
+    list.push(slot);
+    known.push({ position: after + 0.5, slot });
+    return slot;
+  };
+  for (let i = 0; i < length; i++) {
+    const slot = sequence[i]!;
     const id = slots.nodes[slot]!;
     if (id < 0 || g.kind(id) !== 'branch') continue;
-    if (out(slots.viaTrue[slot]!, g.next(id), i)) {
-      next.push((slots.viaTrue[slot] = slots.add(-1, g.next(id))));
-      added = true;
-    }
-    if (out(slots.viaFalse[slot]!, g.ifFalse(id), i)) {
-      next.push((slots.viaFalse[slot] = slots.add(-1, g.ifFalse(id))));
-      added = true;
-    }
+    slots.viaTrue[slot] = route(i, g.next(id), slots.viaTrue[slot]!);
+    slots.viaFalse[slot] = route(i, g.ifFalse(id), slots.viaFalse[slot]!);
   }
-  if (added) slots.sequence = next;
-  return added;
+  if (inserts.size === 0) return false;
+  const next: number[] = [];
+  for (let i = 0; i < length; i++) {
+    next.push(sequence[i]!);
+    const list = inserts.get(i);
+    if (list) next.push(...list);
+  }
+  slots.sequence = next;
+  return true;
+}
+
+/** islandsOf is the list of a target's islands, made on first use. */
+function islandsOf(islands: Map<NodeId, Island[]>, target: NodeId): Island[] {
+  let list = islands.get(target);
+  if (list === undefined) islands.set(target, (list = []));
+  return list;
+}
+
+/** dropUnusedIslands removes the islands no branch goes through any more (removing only shortens jumps). */
+function dropUnusedIslands(slots: Slots): void {
+  const used = new Uint8Array(slots.nodes.length);
+  for (const slot of slots.sequence) {
+    if (slots.viaTrue[slot]! >= 0) used[slots.viaTrue[slot]!] = 1;
+    if (slots.viaFalse[slot]! >= 0) used[slots.viaFalse[slot]!] = 1;
+  }
+  slots.sequence = slots.sequence.filter((slot) => !slots.island[slot] || used[slot] === 1);
 }
 
 /**
  * Layout is the graph under a root laid out as a program with every jump
- * resolved. Each pass that resolves jumps finds every conditional jump that
- * does not fit and gives it a trampoline right after its branch; inserting
- * can push other jumps out of reach, so passes repeat until none does.
+ * resolved (far conditional jumps through islands, see islandsNeeded).
  */
 export class Layout {
   private readonly slots: Slots;
@@ -236,12 +305,16 @@ export class Layout {
     this.resolved = resolved;
     this.position = new Array<number>(g.size).fill(-1);
     const at = (id: NodeId): number => this.at(id);
-    do {
+    const place = (): void =>
       slots.sequence.forEach((slot, i) => {
         const id = slots.nodes[slot]!;
         if (id >= 0) this.position[id] = i;
       });
-    } while (trampolinesNeeded(g, slots, at));
+    let passes = 0;
+    do place();
+    while (islandsNeeded(g, slots, at, ++passes > SHARED_ISLAND_PASSES));
+    dropUnusedIslands(slots);
+    place();
     this.indexOf = new Array<number>(slots.nodes.length).fill(-1);
     slots.sequence.forEach((slot, i) => (this.indexOf[slot] = i));
   }
@@ -257,7 +330,11 @@ export class Layout {
     const { g, slots } = this;
     slots.sequence.forEach((slot, i) => {
       const id = slots.nodes[slot]!;
-      if (id < 0) return void fields.push(JA, 0, 0, this.at(slots.targets[slot]!) - (i + 1));
+      if (id < 0) {
+        const target = slots.targets[slot]!;
+        if (g.kind(target) === 'return') return void fields.push(RET_K, 0, 0, g.value(target));
+        return void fields.push(JA, 0, 0, this.at(target) - (i + 1));
+      }
       switch (g.kind(id)) {
         case 'return':
           return void fields.push(RET_K, 0, 0, g.value(id));
@@ -277,7 +354,10 @@ export class Layout {
     const { g, slots } = this;
     return slots.sequence.map((slot, i) => {
       const id = slots.nodes[slot]!;
-      if (id < 0) return op.jump(this.at(slots.targets[slot]!) - (i + 1));
+      if (id < 0) {
+        const target = slots.targets[slot]!;
+        return g.kind(target) === 'return' ? op.ret(g.value(target)) : op.jump(this.at(target) - (i + 1));
+      }
       switch (g.kind(id)) {
         case 'return':
           return op.ret(g.value(id));

@@ -7,7 +7,7 @@
  * new program is the old one with those constants written in.
  *
  * That is exact, not a guess: layout reads the graph's shape, loads, masks
- * and returns (the order, the redundant loads, the jumps and trampolines
+ * and returns (the order, the redundant loads, the jumps and islands
  * depend on nothing else), and a branch's constant only becomes that
  * instruction's `k`. So two graphs that correspond node for node lay out to
  * the same instructions in the same places, except for those constants.

@@ -106,7 +106,7 @@ describe('program shape', () => {
     expect(compileModel(two).instructions.length).toBe(compileModel(one).instructions.length);
   });
 
-  it('routes conditional jumps further than 255 through trampolines', () => {
+  it('routes conditional jumps further than 255 through islands', () => {
     const many = Array.from({ length: 200 }, (_, i) => compare(argument(1, 64), 'eq', BigInt(i) << 32n));
     const m = model([arch('x86_64', [[1, [rule(errno(1), or(...many))]], [2, [rule(errno(2))]]])]);
     const { instructions, bytes } = compileModel(m);
@@ -122,6 +122,40 @@ describe('program shape', () => {
       expect(emulate(bytes, { nr: 1, arch: AuditArch.x86_64, args: [...args] }).data).toBe(data);
     }
     expect(emulate(bytes, { nr: 2, arch: AuditArch.x86_64 }).data).toBe(2);
+  });
+
+  it('shares a few islands among all the far jumps to one return, each a copy of the return', () => {
+    // 63 block devices with their own bounds, as a tender binds the spt policy: every check fails to the default.
+    const devices = Array.from({ length: 63 }, (_, i) => ({ fd: 4 + i, bound: BigInt(i + 1) << 20n }));
+    const rules = devices.map(({ fd, bound }) =>
+      rule(action('allow'), and(compare(argument(0, 32), 'eq', BigInt(fd)), compare(argument(2, 64), 'eq', 512n), compare(argument(3, 64), 'le', bound))),
+    );
+    const m = model([arch('x86_64', [[17, rules], [18, rules]])]);
+    const { instructions, bytes } = compileModel(m);
+    expect(validate(bytes)).toEqual({ ok: true });
+    const defaultReturns = instructions.filter((i) => i.kind === 'Return' && i.value === 0x50000 + 99).length;
+    const jumps = instructions.filter((i) => i.kind === 'Jump').length;
+    // The far jumps (hundreds of them) share a handful of copies of their targets.
+    expect(instructions.length).toBeGreaterThan(256);
+    expect(defaultReturns).toBeLessThanOrEqual(4);
+    expect(jumps).toBeLessThanOrEqual(4);
+    let inputs = 0;
+    for (const nr of [17, 18]) {
+      for (const { fd, bound } of devices) {
+        for (const args of [
+          [BigInt(fd), 0n, 512n, bound],
+          [BigInt(fd), 0n, 512n, bound + 1n],
+          [BigInt(fd), 0n, 4096n, 0n],
+          [BigInt(fd) + (7n << 32n), 0n, 512n, 0n],
+          [BigInt(fd + 63), 0n, 512n, 0n],
+        ]) {
+          const input = { nr, arch: AuditArch.x86_64, args };
+          expect(emulate(bytes, input).ret, `nr ${nr} fd ${fd} args ${args}`).toBe(evaluateModel(m, input).ret);
+          inputs++;
+        }
+      }
+    }
+    expect(inputs).toBe(630);
   });
 
   it('refuses a program over 4096 instructions, naming the limit and the size', () => {
@@ -181,5 +215,30 @@ describe('random models agree with the reference evaluator', () => {
       }
     }
     expect(inputs).toBe(12000);
+  });
+
+  it('decides as the model means on 30 random models long enough to need islands', () => {
+    const rng = new Prng(424242);
+    let far = 0;
+    for (let m = 0; m < 30; m++) {
+      const numbers = rng.sample([0, 1, 2, 3, 17, 18, 60, 200, 231, 334], rng.int(2, 4));
+      // Short conditions, so that the rules stay many and the program long but within 4096 instructions.
+      const term = () => compare(argument(rng.int(0, 5), rng.chance(0.5) ? 32 : 64), rng.pick(OPS), rng.word(32));
+      const entries: [number, Rule[]][] = numbers.map((nr) => [
+        nr,
+        Array.from({ length: rng.int(40, 90) }, () => rule(errno(rng.int(1, 6)), rng.chance(0.5) ? term() : and(term(), term()))),
+      ]);
+      const built = model([arch('x86_64', entries)]);
+      const { bytes, instructions } = compileModel(built);
+      expect(validate(bytes)).toEqual({ ok: true });
+      if (instructions.length > 256) far++;
+      for (let i = 0; i < 60; i++) {
+        const nr = rng.chance(0.9) ? rng.pick(numbers) : rng.int(0, 600);
+        const args = Array.from({ length: 6 }, () => rng.word(64));
+        const input = { nr, arch: AuditArch.x86_64, args };
+        expect(emulate(bytes, input).ret, `model ${m} input ${i}`).toBe(evaluateModel(built, input).ret);
+      }
+    }
+    expect(far).toBeGreaterThan(20);
   });
 });
