@@ -15,8 +15,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { archTable } from '../src/arch/index.js';
+import { packageRoot } from '../src/paths.js';
 import { libseccompAvailable, libseccompVersion } from '../test/support/libseccomp.js';
 import { createKernelWorkspace, type KernelWorkspace } from './measure/kernel.js';
 import { measureHelloLaunch, renderLaunch } from './measure/launch.js';
@@ -25,8 +25,10 @@ import { judgeTargets, renderTargets } from './report/targets.js';
 import { renderPolicy } from './report/table.js';
 import { measurePolicy, type PolicyResult, type RunOptions } from './run.js';
 
-const benchDirectory = dirname(fileURLToPath(import.meta.url));
-const root = join(benchDirectory, '..');
+// From the repository root, not from this file: `npm run bench` runs the
+// compiled copy in .bench-build/, the tests import this source.
+const root = packageRoot();
+const benchDirectory = join(root, 'bench');
 
 function positiveInteger(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);

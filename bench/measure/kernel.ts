@@ -6,13 +6,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/paths.js';
 import { syscallNumber } from '../policies/build.js';
 import type { KernelCase } from '../policies/types.js';
 import { median } from './timing.js';
 
-const SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'syscall-loop.c');
+/** The loop's source, found from the repository root (the bench runs compiled, from .bench-build/). */
+const SOURCE = join(packageRoot(), 'bench', 'native', 'syscall-loop.c');
 
 /** KernelRun is one timed loop: nanoseconds per call and the first call's outcome. */
 export interface KernelRun {

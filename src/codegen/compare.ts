@@ -52,21 +52,24 @@ function wordTest(g: Graph, offset: number, mask: number, op: WordOp, value: num
   return g.load(offset, g.mask(mask, g.branch(op, value, ifTrue, ifFalse)));
 }
 
+/** The words a comparison reads: its argument's, its mask's and its value's, low and high. */
+interface Words {
+  readonly index: number;
+  readonly wide: boolean;
+  readonly maskLow: number;
+  readonly maskHigh: number;
+  readonly valueLow: number;
+  readonly valueHigh: number;
+}
+
 /**
  * orderedTest decides `(arg & mask) > value` (strict) or `>=` on a 32- or
  * 64-bit argument: high words first, the low words only on a tie.
  */
-function orderedTest(
-  g: Graph,
-  c: Compare,
-  strict: boolean,
-  ifTrue: NodeId,
-  ifFalse: NodeId,
-): NodeId {
-  const onLow = wordTest(g, SeccompDataOffset.argLow(c.arg.index), lowWord(c.mask), strict ? 'gt' : 'ge', lowWord(c.value), ifTrue, ifFalse);
-  if (c.arg.width === 32) return onLow;
-  const highMask = highWord(c.mask);
-  const highValue = highWord(c.value);
+function orderedTest(g: Graph, w: Words, strict: boolean, ifTrue: NodeId, ifFalse: NodeId): NodeId {
+  const onLow = wordTest(g, SeccompDataOffset.argLow(w.index), w.maskLow, strict ? 'gt' : 'ge', w.valueLow, ifTrue, ifFalse);
+  if (!w.wide) return onLow;
+  const { maskHigh: highMask, valueHigh: highValue } = w;
   if (highValue > highMask) return ifFalse;
   if (highMask === 0) return highValue === 0 ? onLow : ifFalse;
   let decideHigh: NodeId;
@@ -77,30 +80,47 @@ function orderedTest(
     const tie = g.branch('eq', highValue, onLow, ifFalse);
     decideHigh = highValue === highMask ? tie : g.branch('gt', highValue, ifTrue, tie);
   }
-  return g.load(SeccompDataOffset.argHigh(c.arg.index), g.mask(highMask, decideHigh));
+  return g.load(SeccompDataOffset.argHigh(w.index), g.mask(highMask, decideHigh));
 }
 
 /** equalTest decides `(arg & mask) == value` on a 32- or 64-bit argument. */
-function equalTest(g: Graph, c: Compare, ifTrue: NodeId, ifFalse: NodeId): NodeId {
-  const onLow = wordTest(g, SeccompDataOffset.argLow(c.arg.index), lowWord(c.mask), 'eq', lowWord(c.value), ifTrue, ifFalse);
-  if (c.arg.width === 32) return onLow;
-  return wordTest(g, SeccompDataOffset.argHigh(c.arg.index), highWord(c.mask), 'eq', highWord(c.value), onLow, ifFalse);
+function equalTest(g: Graph, w: Words, ifTrue: NodeId, ifFalse: NodeId): NodeId {
+  const onLow = wordTest(g, SeccompDataOffset.argLow(w.index), w.maskLow, 'eq', w.valueLow, ifTrue, ifFalse);
+  if (!w.wide) return onLow;
+  return wordTest(g, SeccompDataOffset.argHigh(w.index), w.maskHigh, 'eq', w.valueHigh, onLow, ifFalse);
+}
+
+/** wordsOf splits a comparison's mask and value into words; the all-ones mask of an unmasked one costs no BigInt arithmetic. */
+function wordsOf(c: Compare): Words {
+  const wide = c.arg.width === 64;
+  const unmasked = c.mask === (wide ? ALL_ONES : WORD);
+  const value = c.value;
+  const small = value <= WORD;
+  return {
+    index: c.arg.index,
+    wide,
+    maskLow: unmasked ? 0xffff_ffff : lowWord(c.mask),
+    maskHigh: unmasked ? (wide ? 0xffff_ffff : 0) : highWord(c.mask),
+    valueLow: small ? Number(value) : lowWord(value),
+    valueHigh: small ? 0 : highWord(value),
+  };
 }
 
 /** lowerCompare returns a node deciding one comparison: `ifTrue` when it holds, else `ifFalse`. */
 export function lowerCompare(g: Graph, c: Compare, ifTrue: NodeId, ifFalse: NodeId): NodeId {
+  const w = wordsOf(c);
   switch (c.op) {
     case 'eq':
-      return equalTest(g, c, ifTrue, ifFalse);
+      return equalTest(g, w, ifTrue, ifFalse);
     case 'ne':
-      return equalTest(g, c, ifFalse, ifTrue);
+      return equalTest(g, w, ifFalse, ifTrue);
     case 'gt':
-      return orderedTest(g, c, true, ifTrue, ifFalse);
+      return orderedTest(g, w, true, ifTrue, ifFalse);
     case 'le':
-      return orderedTest(g, c, true, ifFalse, ifTrue);
+      return orderedTest(g, w, true, ifFalse, ifTrue);
     case 'ge':
-      return orderedTest(g, c, false, ifTrue, ifFalse);
+      return orderedTest(g, w, false, ifTrue, ifFalse);
     case 'lt':
-      return orderedTest(g, c, false, ifFalse, ifTrue);
+      return orderedTest(g, w, false, ifFalse, ifTrue);
   }
 }

@@ -64,7 +64,51 @@ interface LoweredRules {
   readonly node: NodeId;
 }
 
-const sameRules = (a: readonly Rule[], b: readonly Rule[]): boolean => a.length === b.length && a.every((entry, i) => entry === b[i]);
+function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** sameCondition tells whether two conditions are alike in everything lowering reads, so that they lower to one node. */
+function sameCondition(a: Condition, b: Condition): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'compare':
+      return (
+        b.kind === 'compare' && a.op === b.op && a.value === b.value && a.mask === b.mask && a.arg.index === b.arg.index && a.arg.width === b.arg.width
+      );
+    case 'always':
+      return b.kind === 'always' && a.value === b.value;
+    case 'not':
+      return b.kind === 'not' && sameCondition(a.term, b.term);
+    case 'and':
+    case 'or': {
+      if (b.kind !== a.kind || a.terms.length !== b.terms.length) return false;
+      for (let i = 0; i < a.terms.length; i++) if (!sameCondition(a.terms[i]!, b.terms[i]!)) return false;
+      return true;
+    }
+  }
+}
+
+/** sameRest tells whether two splits' terms other than their equalities are alike, in order. */
+function sameRest(a: KeySplit, b: KeySplit): boolean {
+  const n = a.terms.length;
+  if (b.terms.length !== n) return false;
+  for (let i = 0, j = 0; ; i++, j++) {
+    if (i === a.index) i++;
+    if (j === b.index) j++;
+    if (i >= n || j >= n) return i >= n && j >= n;
+    if (!sameCondition(a.terms[i]!, b.terms[j]!)) return false;
+  }
+}
+
+/** What lowering has reused instead of lowering again, counted for the tests. */
+export interface LoweringCounts {
+  /** Keyed cases decided by the node of the case before, their other terms and target being alike. */
+  reusedCases: number;
+}
 
 /**
  * Lowering lowers conditions and rule lists into one graph. It remembers the
@@ -76,12 +120,20 @@ const sameRules = (a: readonly Rule[], b: readonly Rule[]): boolean => a.length 
 export class Lowering {
   private readonly lowered = new Map<Rule, LoweredRules[]>();
   private readonly returns = new Map<Action, NodeId>();
+  private lastAction: Action | undefined;
+  private lastReturn: NodeId = -1;
 
   constructor(
     /** The graph the nodes are built in. */
     readonly g: Graph,
     /** Where value switches keep their tree plans. */
     private readonly plans?: TreePlans,
+    /**
+     * Given (with a CodegenCache), lowering reuses the node of a keyed case
+     * for the next case when that one is alike, and counts it here. Without,
+     * it lowers every case: the plain lowering the tests compare with.
+     */
+    private readonly reuse?: LoweringCounts,
   ) {}
 
   /** condition returns a node that goes to `ifTrue` when the condition holds, else `ifFalse`. */
@@ -106,8 +158,12 @@ export class Lowering {
 
   /** action returns the return node of an action; the rules of a policy share a few action objects. */
   action(action: Action): NodeId {
+    // Rules in a row usually share their action: the last one answers without the Map.
+    if (action === this.lastAction) return this.lastReturn;
     let node = this.returns.get(action);
     if (node === undefined) this.returns.set(action, (node = actionNode(this.g, action)));
+    this.lastAction = action;
+    this.lastReturn = node;
     return node;
   }
 
@@ -118,12 +174,10 @@ export class Lowering {
   rules(rules: readonly Rule[], fallback: NodeId): NodeId {
     if (rules.length === 0) return fallback;
     const known = this.lowered.get(rules[0]!) ?? [];
-    const found = known.find((entry) => entry.fallback === fallback && sameRules(entry.rules, rules));
-    if (found !== undefined) return found.node;
-    const node = this.firstMatch(
-      rules.map((rule) => ({ condition: rule.condition, target: this.action(rule.action) })),
-      fallback,
-    );
+    for (const entry of known) if (entry.fallback === fallback && sameRules(entry.rules, rules)) return entry.node;
+    const alternatives = new Array<Alternative>(rules.length);
+    for (let i = 0; i < rules.length; i++) alternatives[i] = { condition: rules[i]!.condition, target: this.action(rules[i]!.action) };
+    const node = this.firstMatch(alternatives, fallback);
     this.lowered.set(rules[0]!, [...known, { rules, fallback, node }]);
     return node;
   }
@@ -155,20 +209,46 @@ export class Lowering {
 
   private keyedRun(run: KeyedRun, alternatives: readonly Alternative[], fallback: NodeId): NodeId {
     // The values share their high word, so the low word tells them apart.
-    // Each value usually comes once; `repeats` lists the alternatives whose value came before.
+    const count = run.splits.length;
+    const lows = new Array<number>(count);
+    let ascending = true;
+    for (let i = 0; i < count; i++) {
+      lows[i] = lowWord(run.splits[i]!.key.value);
+      if (i > 0 && lows[i]! <= lows[i - 1]!) ascending = false;
+    }
+    const high = highWord(run.splits[0]!.key.value);
+    if (ascending) {
+      // The usual run (fds in order): each value comes once, in switch order.
+      // A case whose other terms and target are those of the case before
+      // (devices alike but for their fd) lowers to that case's node:
+      // lowering depends on nothing else, so it is taken as it is.
+      const targets = new Array<NodeId>(count);
+      const reuse = this.reuse;
+      for (let i = 0; i < count; i++) {
+        if (reuse && i > 0 && alternatives[i]!.target === alternatives[i - 1]!.target && sameRest(run.splits[i]!, run.splits[i - 1]!)) {
+          targets[i] = targets[i - 1]!;
+          reuse.reusedCases++;
+        } else {
+          targets[i] = this.keyedCase(run.splits[i]!, alternatives[i]!, fallback);
+        }
+      }
+      return switchOn(this.g, run.arg, { high, lows, targets }, fallback, this.plans);
+    }
+    // Each value's alternatives, in the order the values first come; `repeats`
+    // lists the alternatives whose value came before.
     const first = new Map<number, number>();
     const repeats: number[] = [];
-    run.splits.forEach(({ key }, i) => {
-      const low = lowWord(key.value);
+    lows.forEach((low, i) => {
       if (first.has(low)) repeats.push(i);
       else first.set(low, i);
     });
     const targets = new Map<number, NodeId>();
     for (const [low, i] of first) {
-      const more = repeats.length === 0 ? repeats : repeats.filter((j) => lowWord(run.splits[j]!.key.value) === low);
+      const more = repeats.length === 0 ? repeats : repeats.filter((j) => lows[j] === low);
       targets.set(low, more.length === 0 ? this.keyedCase(run.splits[i]!, alternatives[i]!, fallback) : this.keyedCases(run, alternatives, [i, ...more], fallback));
     }
-    return switchOn(this.g, run.arg, { high: highWord(run.splits[0]!.key.value), targets }, fallback, this.plans);
+    const sorted = [...targets.keys()].sort((a, b) => a - b);
+    return switchOn(this.g, run.arg, { high, lows: sorted, targets: sorted.map((low) => targets.get(low)!) }, fallback, this.plans);
   }
 
   /** keyedCase decides a value that one alternative of a keyed run tests: its other terms in a row, as `and` would lower them. */

@@ -7,14 +7,6 @@
  */
 import type { Graph, NodeId } from './graph.js';
 
-/** Numbers `start..end` (inclusive) share `outcome`; `weight` steers the tree. */
-export interface NumberRange {
-  readonly start: number;
-  readonly end: number;
-  readonly outcome: NodeId;
-  readonly weight: number;
-}
-
 /** A stretch of numbers whose outcome is set by the arch, not by a rule. */
 export interface Background {
   readonly start: number;
@@ -29,66 +21,65 @@ const BACKGROUND_WEIGHT = 0.25;
 const MAX_EQUALITY_CHAIN = 3;
 
 /**
+ * Ranges partition the numbers 0..2^32-1 in order: range i is the numbers
+ * `starts[i]..ends[i]` (inclusive), which share `outcomes[i]`; `weights[i]`
+ * steers the tree. Parallel arrays rather than an object a range: a bind
+ * partitions a value switch of 63 fds, and this is what it reads.
+ */
+export class Ranges {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly outcomes: NodeId[] = [];
+  readonly weights: number[] = [];
+
+  /** length is the number of ranges. */
+  get length(): number {
+    return this.starts.length;
+  }
+
+  /** add appends start..end, merged into the range before when it has the same outcome and ends at start - 1. */
+  add(start: number, end: number, outcome: NodeId, weight: number): void {
+    const last = this.starts.length - 1;
+    if (last >= 0 && outcome === this.outcomes[last] && this.ends[last]! + 1 === start) {
+      this.ends[last] = end;
+      this.weights[last] = this.weights[last]! + weight;
+      return;
+    }
+    this.starts.push(start);
+    this.ends.push(end);
+    this.outcomes.push(outcome);
+    this.weights.push(weight);
+  }
+}
+
+/**
  * partition lays the explicit outcomes over the background and merges
- * neighbours with the same outcome. `weights` gives each explicit number's
- * weight (1 when absent).
+ * neighbours with the same outcome. `numbers` must ascend; `outcomes[i]` is
+ * the outcome of `numbers[i]`, and `weights[i]` its weight (1 when absent).
  */
 export function partition(
   background: readonly Background[],
-  points: ReadonlyMap<number, NodeId>,
-  weights?: ReadonlyMap<number, number>,
-): NumberRange[] {
-  const numbers = [...points.keys()].sort((a, b) => a - b);
+  numbers: readonly number[],
+  outcomes: readonly NodeId[],
+  weights?: readonly (number | undefined)[],
+): Ranges {
   const merged = new Ranges();
   let p = 0;
   for (const stretch of background) {
     let cursor = stretch.start;
     while (p < numbers.length && numbers[p]! <= stretch.end) {
-      const nr = numbers[p++]!;
+      const nr = numbers[p]!;
       if (nr > cursor) merged.add(cursor, nr - 1, stretch.outcome, BACKGROUND_WEIGHT);
-      merged.add(nr, nr, points.get(nr)!, weights?.get(nr) ?? 1);
+      merged.add(nr, nr, outcomes[p]!, weights?.[p] ?? 1);
       cursor = nr + 1;
+      p++;
     }
     if (cursor <= stretch.end) merged.add(cursor, stretch.end, stretch.outcome, BACKGROUND_WEIGHT);
   }
-  return merged.done();
-}
-
-/** Ranges collects ranges in order, merging each into the last when they share an outcome and touch. */
-class Ranges {
-  private readonly ranges: NumberRange[] = [];
-  private start = 0;
-  private end = -1;
-  private outcome: NodeId = -1;
-  private weight = 0;
-
-  /** add appends start..end, merged into the range before when it has the same outcome and ends at start - 1. */
-  add(start: number, end: number, outcome: NodeId, weight: number): void {
-    if (this.end >= 0 && outcome === this.outcome && this.end + 1 === start) {
-      this.end = end;
-      this.weight += weight;
-      return;
-    }
-    this.flush();
-    this.start = start;
-    this.end = end;
-    this.outcome = outcome;
-    this.weight = weight;
+  if (merged.starts[0] !== 0 || merged.ends[merged.length - 1] !== LAST) {
+    throw new RangeError('syscall number partition does not cover 0..2^32-1');
   }
-
-  /** done returns the ranges, which must cover 0..2^32-1. */
-  done(): NumberRange[] {
-    this.flush();
-    const ranges = this.ranges;
-    if (ranges[0]?.start !== 0 || ranges[ranges.length - 1]?.end !== LAST) {
-      throw new RangeError('syscall number partition does not cover 0..2^32-1');
-    }
-    return ranges;
-  }
-
-  private flush(): void {
-    if (this.end >= 0) this.ranges.push({ start: this.start, end: this.end, outcome: this.outcome, weight: this.weight });
-  }
+  return merged;
 }
 
 /**
@@ -97,11 +88,11 @@ class Ranges {
  * than a tree. The single numbers' ranges are `plan[from..from+count-1]`, in
  * test order.
  */
-function equalityChain(g: Graph, ranges: readonly NumberRange[], lo: number, plan: Plan, from: number, count: number): NodeId {
-  let next = ranges[lo]!.outcome;
+function equalityChain(g: Graph, ranges: Ranges, lo: number, plan: Plan, from: number, count: number): NodeId {
+  let next = ranges.outcomes[lo]!;
   for (let i = from + count - 1; i >= from; i--) {
-    const single = ranges[plan[i]!]!;
-    next = g.branch('eq', single.start, single.outcome, next);
+    const single = plan[i]!;
+    next = g.branch('eq', ranges.starts[single]!, ranges.outcomes[single]!, next);
   }
   return next;
 }
@@ -111,27 +102,28 @@ function equalityChain(g: Graph, ranges: readonly NumberRange[], lo: number, pla
  * equality chain over lo..hi would test, or undefined when lo..hi is not one
  * outcome interrupted by a few single numbers.
  */
-function chainSingles(ranges: readonly NumberRange[], lo: number, hi: number): number[] | undefined {
-  const outer = ranges[lo]!.outcome;
+function chainSingles(ranges: Ranges, lo: number, hi: number): number[] | undefined {
+  const { starts, ends, outcomes, weights } = ranges;
+  const outer = outcomes[lo]!;
   const singles: number[] = [];
   for (let i = lo; i <= hi; i++) {
-    const r = ranges[i]!;
-    if (r.outcome === outer) continue;
-    if (r.start !== r.end || singles.length === MAX_EQUALITY_CHAIN) return undefined;
+    if (outcomes[i] === outer) continue;
+    if (starts[i] !== ends[i] || singles.length === MAX_EQUALITY_CHAIN) return undefined;
     singles.push(i);
   }
-  return singles.sort((a, b) => ranges[b]!.weight - ranges[a]!.weight || a - b);
+  return singles.sort((a, b) => weights[b]! - weights[a]! || a - b);
 }
 
 /** splitPoint is the index that balances the weight on both sides of a `>=` test. */
-function splitPoint(ranges: readonly NumberRange[], lo: number, hi: number): number {
+function splitPoint(ranges: Ranges, lo: number, hi: number): number {
+  const weights = ranges.weights;
   let total = 0;
-  for (let i = lo; i <= hi; i++) total += ranges[i]!.weight;
+  for (let i = lo; i <= hi; i++) total += weights[i]!;
   let left = 0;
   let best = lo + 1;
   let bestGap = Infinity;
   for (let k = lo + 1; k <= hi; k++) {
-    left += ranges[k - 1]!.weight;
+    left += weights[k - 1]!;
     const gap = Math.abs(total - 2 * left);
     if (gap < bestGap) {
       bestGap = gap;
@@ -160,16 +152,17 @@ const SPLIT_WINDOW = 6;
  * outcome, so a range with argument checks behind it wants to be nearer the
  * root), ties broken by the weighted path length.
  */
-function shortestLongest(ranges: readonly NumberRange[], tails: readonly number[]): CostTables {
+function shortestLongest(ranges: Ranges, tails: readonly number[]): CostTables {
   const n = ranges.length;
+  const rangeWeights = ranges.weights;
   const prefix = new Float64Array(n + 1);
-  ranges.forEach((r, i) => (prefix[i + 1] = prefix[i]! + r.weight));
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i]! + rangeWeights[i]!;
   // Flat tables indexed lo * n + hi: this runs at every bind, so no objects per cell.
   const longest = new Float64Array(n * n);
   const weighted = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     longest[i * n + i] = tails[i]!;
-    weighted[i * n + i] = ranges[i]!.weight * tails[i]!;
+    weighted[i * n + i] = rangeWeights[i]! * tails[i]!;
   }
   for (let size = 2; size <= n; size++) {
     for (let lo = 0; lo + size - 1 < n; lo++) {
@@ -216,34 +209,8 @@ const MAX_PLANS = 256;
 type Plan = Int32Array;
 const CHAIN = -1;
 
-/**
- * shapeOf lists what a tree plan depends on, four numbers a range: its
- * weight, the length of what follows it, whether it is a single number, and
- * the first range with the same outcome. Bounds do not matter beyond that,
- * so ranges over other numbers (other fds in a value switch) share a plan.
- */
-function shapeOf(ranges: readonly NumberRange[], tails: readonly number[]): number[] {
-  const shape = new Array<number>(4 * ranges.length);
-  const first = new Map<NodeId, number>();
-  ranges.forEach((r, i) => {
-    let same = first.get(r.outcome);
-    if (same === undefined) first.set(r.outcome, (same = i));
-    shape[4 * i] = r.weight;
-    shape[4 * i + 1] = tails[i]!;
-    shape[4 * i + 2] = r.start === r.end ? 1 : 0;
-    shape[4 * i + 3] = same;
-  });
-  return shape;
-}
-
-/** hashShape mixes a shape into 32 bits (weights to 1/4096, which equal shapes agree on). */
-function hashShape(shape: readonly number[]): number {
-  let h = shape.length;
-  for (const entry of shape) h = Math.imul(h ^ (entry * 4096), 0x9e3779b1) ^ (h >>> 15);
-  return h;
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((entry, i) => entry === b[i]);
+/** mixShape folds one entry of a shape into its hash (weights to 1/4096, which equal shapes agree on). */
+const mixShape = (h: number, entry: number): number => Math.imul(h ^ (entry * 4096), 0x9e3779b1) ^ (h >>> 15);
 
 /**
  * TreePlans remembers tree plans by what they depend on: the ranges'
@@ -255,41 +222,87 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.len
  * block devices on consecutive fds, say).
  */
 export class TreePlans {
-  private readonly plans = new Map<number, { readonly shape: readonly number[]; readonly plan: Plan }[]>();
+  private readonly plans = new Map<number, { readonly shape: Float64Array; readonly plan: Plan }[]>();
   private count = 0;
+  /** The shape being looked up, written in place: only a new plan's shape is copied out. */
+  private shape = new Float64Array(256);
+  /** firstOf[outcome] is 1 + the first range with that outcome while a shape is made, else 0. */
+  private firstOf = new Int32Array(1024);
 
   /** plan returns the tree plan for the ranges, computing it once per shape. */
-  plan(ranges: readonly NumberRange[], tails: readonly number[]): Plan {
-    const shape = shapeOf(ranges, tails);
-    const hash = hashShape(shape);
+  plan(ranges: Ranges, tails: readonly number[]): Plan {
+    const size = this.shapeOf(ranges, tails);
+    const shape = this.shape;
+    let hash = size;
+    for (let i = 0; i < size; i++) hash = mixShape(hash, shape[i]!);
     const bucket = this.plans.get(hash);
-    const found = bucket?.find((entry) => sameShape(entry.shape, shape));
-    if (found !== undefined) return found.plan;
+    if (bucket !== undefined) {
+      for (const entry of bucket) if (sameShape(entry.shape, shape, size)) return entry.plan;
+    }
     const plan = planTree(ranges, tails);
     if (this.count >= MAX_PLANS) {
       this.plans.clear();
       this.count = 0;
     }
-    this.plans.set(hash, [...(this.plans.get(hash) ?? []), { shape, plan }]);
+    this.plans.set(hash, [...(this.plans.get(hash) ?? []), { shape: shape.slice(0, size), plan }]);
     this.count++;
     return plan;
   }
+
+  /**
+   * shapeOf writes what a tree plan depends on into `shape`, four numbers a
+   * range: its weight, the length of what follows it, whether it is a single
+   * number, and the first range with the same outcome; it returns how many
+   * numbers it wrote. Bounds do not matter beyond that, so ranges over other
+   * numbers (other fds in a value switch) share a plan.
+   */
+  private shapeOf(ranges: Ranges, tails: readonly number[]): number {
+    const { starts, ends, outcomes, weights } = ranges;
+    const n = ranges.length;
+    if (this.shape.length < 4 * n) this.shape = new Float64Array(8 * n);
+    const shape = this.shape;
+    let firstOf = this.firstOf;
+    for (let i = 0; i < n; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome >= firstOf.length) {
+        const bigger = new Int32Array(2 * (outcome + 1));
+        bigger.set(firstOf);
+        this.firstOf = firstOf = bigger;
+      }
+      let same = firstOf[outcome]! - 1;
+      if (same < 0) firstOf[outcome] = (same = i) + 1;
+      shape[4 * i] = weights[i]!;
+      shape[4 * i + 1] = tails[i]!;
+      shape[4 * i + 2] = starts[i] === ends[i] ? 1 : 0;
+      shape[4 * i + 3] = same;
+    }
+    for (let i = 0; i < n; i++) firstOf[outcomes[i]!] = 0;
+    return 4 * n;
+  }
+}
+
+/** sameShape tells whether a remembered shape is the first `size` numbers of `shape`. */
+function sameShape(remembered: Float64Array, shape: Float64Array, size: number): boolean {
+  if (remembered.length !== size) return false;
+  for (let i = 0; i < size; i++) if (remembered[i] !== shape[i]) return false;
+  return true;
 }
 
 /** chainCost is the cost of deciding lo..hi with an equality chain, or undefined when it does not fit. */
-function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo: number, hi: number): Cost | undefined {
+function chainCost(ranges: Ranges, tails: readonly number[], lo: number, hi: number): Cost | undefined {
   const singles = chainSingles(ranges, lo, hi);
   if (singles === undefined) return undefined;
+  const { outcomes, weights } = ranges;
   let longest = 0;
   let weighted = 0;
   singles.forEach((i, position) => {
     longest = Math.max(longest, position + 1 + tails[i]!);
-    weighted += ranges[i]!.weight * (position + 1 + tails[i]!);
+    weighted += weights[i]! * (position + 1 + tails[i]!);
   });
   for (let i = lo; i <= hi; i++) {
-    if (ranges[i]!.outcome !== ranges[lo]!.outcome) continue;
+    if (outcomes[i] !== outcomes[lo]) continue;
     longest = Math.max(longest, singles.length + tails[i]!);
-    weighted += ranges[i]!.weight * (singles.length + tails[i]!);
+    weighted += weights[i]! * (singles.length + tails[i]!);
   }
   return { longest, weighted };
 }
@@ -300,7 +313,7 @@ function chainCost(ranges: readonly NumberRange[], tails: readonly number[], lo:
  * each stretch as near its weighted middle as it can, which keeps the common
  * paths short.
  */
-function planTree(ranges: readonly NumberRange[], tails: readonly number[]): Plan {
+function planTree(ranges: Ranges, tails: readonly number[]): Plan {
   const n = ranges.length;
   const { longest, weighted } = shortestLongest(ranges, tails);
   const cost = (lo: number, hi: number): Cost => ({ longest: longest[lo * n + hi]!, weighted: weighted[lo * n + hi]! });
@@ -323,10 +336,11 @@ function planTree(ranges: readonly NumberRange[], tails: readonly number[]): Pla
 }
 
 /** buildTree builds the nodes of a planned tree over ranges. */
-function buildTree(g: Graph, ranges: readonly NumberRange[], plan: Plan): NodeId {
+function buildTree(g: Graph, ranges: Ranges, plan: Plan): NodeId {
+  const { starts, outcomes } = ranges;
   let next = 0;
   const build = (lo: number, hi: number): NodeId => {
-    if (lo === hi) return ranges[lo]!.outcome;
+    if (lo === hi) return outcomes[lo]!;
     const k = plan[next++]!;
     if (k === CHAIN) {
       const count = plan[next++]!;
@@ -334,18 +348,20 @@ function buildTree(g: Graph, ranges: readonly NumberRange[], plan: Plan): NodeId
       return equalityChain(g, ranges, lo, plan, next - count, count);
     }
     const upper = build(k, hi);
-    return g.branch('ge', ranges[k]!.start, upper, build(lo, k - 1));
+    return g.branch('ge', starts[k]!, upper, build(lo, k - 1));
   };
   return build(0, ranges.length - 1);
 }
 
 /**
  * decideRanges returns a node that, with A holding nr known to lie in
- * ranges[0].start..ranges[last].end, goes to the outcome of nr's range, by
- * the tree planTree plans (or `plans` remembers).
+ * the first range's start to the last one's end, goes to the outcome of nr's
+ * range, by the tree planTree plans (or `plans` remembers).
  */
-export function decideRanges(g: Graph, ranges: readonly NumberRange[], plans?: TreePlans): NodeId {
-  const tails = ranges.map((r) => g.longestPath(r.outcome));
+export function decideRanges(g: Graph, ranges: Ranges, plans?: TreePlans): NodeId {
+  const n = ranges.length;
+  const tails = new Array<number>(n);
+  for (let i = 0; i < n; i++) tails[i] = g.longestPath(ranges.outcomes[i]!);
   return buildTree(g, ranges, plans ? plans.plan(ranges, tails) : planTree(ranges, tails));
 }
 
@@ -353,14 +369,15 @@ export function decideRanges(g: Graph, ranges: readonly NumberRange[], plans?: T
 const LONGEST_PATH_SLACK = 1;
 
 /** balancedSplit picks, among the splits `fits` accepts, the one nearest the weighted middle. */
-function balancedSplit(ranges: readonly NumberRange[], lo: number, hi: number, fits: (k: number) => boolean): number {
+function balancedSplit(ranges: Ranges, lo: number, hi: number, fits: (k: number) => boolean): number {
+  const weights = ranges.weights;
   let total = 0;
-  for (let i = lo; i <= hi; i++) total += ranges[i]!.weight;
+  for (let i = lo; i <= hi; i++) total += weights[i]!;
   let left = 0;
   let best = -1;
   let bestGap = Infinity;
   for (let k = lo + 1; k <= hi; k++) {
-    left += ranges[k - 1]!.weight;
+    left += weights[k - 1]!;
     const gap = Math.abs(total - 2 * left);
     if (gap < bestGap && fits(k)) {
       bestGap = gap;

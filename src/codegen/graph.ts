@@ -8,9 +8,11 @@
  * are shared for free. Construction also drops work that cannot matter (a
  * branch whose targets agree, a load whose value is overwritten before use).
  *
- * The nodes live in flat arrays of numbers and are interned through an
- * open-addressing table of node numbers, not strings: a graph is built at every
- * bind, so building one allocates almost nothing per node.
+ * The nodes live in one flat typed array of 32-bit fields, with the
+ * open-addressing table they are interned through (node numbers, not
+ * strings): a graph is built at every bind, so building one allocates
+ * nothing per node, and one array for the whole graph when its size is
+ * known beforehand (CodegenCache remembers the last graph's size).
  */
 
 /** Index of a node in its graph. */
@@ -48,9 +50,15 @@ function conditionCode(condition: MachineCondition): number {
 /** A node's tag packs its kind (low two bits) and, for a branch, its condition. */
 const tagOf = (kind: number, condition = 0): number => kind | (condition << 2);
 
-/** Room for 2048 nodes before the first rehash; a zeroed Int32Array this size costs about as little as a small one. */
-const INITIAL_TABLE = 4096;
-/** How much the table grows when it is half full: a few big steps rehash less than many small ones. */
+/** The fields of a node in the store, in order: its tag, value, first and second successors, and longest path. */
+const STRIDE = 5;
+const VALUE = 1;
+const FIRST = 2;
+const SECOND = 3;
+const LONGEST = 4;
+/** The fewest nodes a store has room for. */
+const MINIMUM_CAPACITY = 64;
+/** How much the store grows when it is full: a few big steps copy less than many small ones. */
 const GROWTH = 4;
 
 /** mix hashes a node's four fields into 32 bits. */
@@ -65,51 +73,62 @@ function mix(tag: number, value: number, first: number, second: number): number 
 
 /** Graph holds hash-consed decision nodes; every constructor returns a NodeId. */
 export class Graph {
-  private readonly tags: number[] = [];
-  /** A return's value, a load's offset, a mask's mask, a branch's constant. */
-  private readonly values: number[] = [];
-  /** A load's or mask's next node, a branch's true target. */
-  private readonly firsts: number[] = [];
-  /** A branch's false target; -1 for the other kinds. */
-  private readonly seconds: number[] = [];
-  /** The instructions on the longest path from each node to a return, the return included. */
-  private readonly longest: number[] = [];
-  /** Open-addressing table of node ids plus one; 0 marks an empty slot. */
-  private table = new Int32Array(INITIAL_TABLE);
+  private count = 0;
+  /** How many nodes the store has room for: a power of two. */
+  private capacity: number;
+  /**
+   * The nodes, STRIDE fields each (a value is a return's value, a load's
+   * offset, a mask's mask or a branch's constant, its 32 bits as a signed
+   * number; the first successor is a load's or mask's next node or a branch's
+   * true target; the second a branch's false target, -1 for the others; the
+   * longest path counts the instructions from the node to a return, the
+   * return included), then the intern table: 2 * capacity slots, each a node
+   * id plus one, 0 for an empty slot. One typed array, so a graph costs one
+   * allocation however many fields it has.
+   */
+  private store: Int32Array;
+
+  /** `expectedSize` sizes the store for that many nodes (it grows as needed). */
+  constructor(expectedSize = 0) {
+    let capacity = MINIMUM_CAPACITY;
+    while (capacity <= expectedSize) capacity *= 2;
+    this.capacity = capacity;
+    this.store = new Int32Array((STRIDE + 2) * capacity);
+  }
 
   /** size is the number of distinct nodes built so far. */
   get size(): number {
-    return this.tags.length;
+    return this.count;
   }
 
   /** kind tells what a node does. */
   kind(id: NodeId): NodeKind {
-    return KINDS[this.tags[this.check(id)]! & 3]!;
+    return KINDS[this.store[this.check(id) * STRIDE]! & 3]!;
   }
 
   /** value is a return's value, a load's offset, a mask's mask or a branch's constant. */
   value(id: NodeId): number {
-    return this.values[this.check(id)]!;
+    return this.store[this.check(id) * STRIDE + VALUE]! >>> 0;
   }
 
   /** next is the node after a load or a mask, or a branch's true target. */
   next(id: NodeId): NodeId {
-    return this.firsts[this.check(id)]!;
+    return this.store[this.check(id) * STRIDE + FIRST]!;
   }
 
   /** ifFalse is a branch's false target. */
   ifFalse(id: NodeId): NodeId {
-    return this.seconds[this.check(id)]!;
+    return this.store[this.check(id) * STRIDE + SECOND]!;
   }
 
   /** condition is a branch's jump condition. */
   condition(id: NodeId): MachineCondition {
-    return CONDITIONS[this.tags[this.check(id)]! >> 2]!;
+    return CONDITIONS[this.store[this.check(id) * STRIDE]! >> 2]!;
   }
 
   /** longestPath counts the instructions on the longest path from a node to a return (the return included). */
   longestPath(id: NodeId): number {
-    return this.longest[this.check(id)]!;
+    return this.store[this.check(id) * STRIDE + LONGEST]!;
   }
 
   /**
@@ -119,80 +138,91 @@ export class Graph {
    * usually is).
    */
   differsOnlyInBranchConstants(other: Graph): boolean {
-    if (other.size !== this.size) return false;
-    for (let id = 0; id < this.size; id++) {
-      const tag = this.tags[id]!;
-      if (tag !== other.tags[id] || this.firsts[id] !== other.firsts[id] || this.seconds[id] !== other.seconds[id]) return false;
-      if ((tag & 3) !== BRANCH && this.values[id] !== other.values[id]) return false;
+    const size = this.count;
+    if (other.count !== size) return false;
+    const a = this.store;
+    const b = other.store;
+    for (let at = 0; at < size * STRIDE; at += STRIDE) {
+      const tag = a[at]!;
+      if (tag !== b[at] || a[at + FIRST] !== b[at + FIRST] || a[at + SECOND] !== b[at + SECOND]) return false;
+      if ((tag & 3) !== BRANCH && a[at + VALUE] !== b[at + VALUE]) return false;
     }
     return true;
   }
 
   /** ret returns the node `return value`. */
   ret(value: number): NodeId {
-    return this.intern(tagOf(RETURN), value >>> 0, -1, -1);
+    return this.intern(tagOf(RETURN), value | 0, -1, -1);
   }
 
   /** load returns `A = data[offset]; then next`, or just `next` when next ignores A. */
   load(offset: number, next: NodeId): NodeId {
     if (this.overwritesA(next)) return next;
-    return this.intern(tagOf(LOAD), offset, next, -1);
+    return this.intern(tagOf(LOAD), offset | 0, next, -1);
   }
 
   /** mask returns `A &= mask; then next`, or `next` when the mask is all ones or next ignores A. */
   mask(mask: number, next: NodeId): NodeId {
-    const m = mask >>> 0;
-    if (m === 0xffffffff || this.overwritesA(next)) return next;
+    const m = mask | 0;
+    if (m === -1 || this.overwritesA(next)) return next;
     return this.intern(tagOf(MASK), m, next, -1);
   }
 
   /** branch returns `if (A cond value) ifTrue else ifFalse`, or the target when both agree. */
   branch(condition: MachineCondition, value: number, ifTrue: NodeId, ifFalse: NodeId): NodeId {
     if (ifTrue === ifFalse) return ifTrue;
-    return this.intern(tagOf(BRANCH, conditionCode(condition)), value >>> 0, ifTrue, ifFalse);
+    return this.intern(tagOf(BRANCH, conditionCode(condition)), value | 0, ifTrue, ifFalse);
   }
 
   /** overwritesA tells whether a node never reads A before replacing or ignoring it. */
   private overwritesA(id: NodeId): boolean {
-    const kind = this.tags[this.check(id)]! & 3;
+    const kind = this.store[this.check(id) * STRIDE]! & 3;
     return kind === RETURN || kind === LOAD;
   }
 
   private check(id: NodeId): NodeId {
-    if (!(id >= 0 && id < this.tags.length)) throw new RangeError(`no graph node ${id}`);
+    if (!(id >= 0 && id < this.count)) throw new RangeError(`no graph node ${id}`);
     return id;
   }
 
+  /** intern returns the node with these fields, made when there is none yet. `value` is the 32 bits as a signed number. */
   private intern(tag: number, value: number, first: NodeId, second: NodeId): NodeId {
-    const table = this.table;
-    const mask = table.length - 1;
+    const store = this.store;
+    const table = this.capacity * STRIDE;
+    const mask = 2 * this.capacity - 1;
     let slot = mix(tag, value, first, second) & mask;
-    for (let entry = table[slot]!; entry !== 0; entry = table[slot]!) {
-      const id = entry - 1;
-      if (this.tags[id] === tag && this.values[id] === value && this.firsts[id] === first && this.seconds[id] === second) return id;
+    for (let entry = store[table + slot]!; entry !== 0; entry = store[table + slot]!) {
+      const at = (entry - 1) * STRIDE;
+      if (store[at] === tag && store[at + VALUE] === value && store[at + FIRST] === first && store[at + SECOND] === second) return entry - 1;
       slot = (slot + 1) & mask;
     }
-    const id = this.tags.length;
-    this.tags.push(tag);
-    this.values.push(value);
-    this.firsts.push(first);
-    this.seconds.push(second);
-    const below = first < 0 ? 0 : Math.max(this.longest[first]!, second < 0 ? 0 : this.longest[second]!);
-    this.longest.push(1 + below);
-    if (2 * this.tags.length > table.length) this.rehash();
-    else table[slot] = id + 1;
+    const id = this.count;
+    const at = id * STRIDE;
+    store[at] = tag;
+    store[at + VALUE] = value;
+    store[at + FIRST] = first;
+    store[at + SECOND] = second;
+    store[at + LONGEST] = 1 + (first < 0 ? 0 : Math.max(store[first * STRIDE + LONGEST]!, second < 0 ? 0 : store[second * STRIDE + LONGEST]!));
+    store[table + slot] = id + 1;
+    this.count = id + 1;
+    // Grown when full, the table is never more than half full.
+    if (this.count === this.capacity) this.grow();
     return id;
   }
 
-  /** rehash grows the table and enters every node again. */
-  private rehash(): void {
-    const table = new Int32Array(GROWTH * this.table.length);
-    const mask = table.length - 1;
-    for (let id = 0; id < this.tags.length; id++) {
-      let slot = mix(this.tags[id]!, this.values[id]!, this.firsts[id]!, this.seconds[id]!) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = id + 1;
+  /** grow moves the nodes to a store GROWTH times larger and enters every node in its table. */
+  private grow(): void {
+    const capacity = GROWTH * this.capacity;
+    const store = new Int32Array((STRIDE + 2) * capacity);
+    store.set(this.store.subarray(0, this.count * STRIDE));
+    const table = capacity * STRIDE;
+    const mask = 2 * capacity - 1;
+    for (let id = 0, at = 0; id < this.count; id++, at += STRIDE) {
+      let slot = mix(store[at]!, store[at + VALUE]!, store[at + FIRST]!, store[at + SECOND]!) & mask;
+      while (store[table + slot] !== 0) slot = (slot + 1) & mask;
+      store[table + slot] = id + 1;
     }
-    this.table = table;
+    this.capacity = capacity;
+    this.store = store;
   }
 }

@@ -23,10 +23,14 @@ export function sameArgument(a: Argument, b: Argument): boolean {
   return a.index === b.index && a.width === b.width;
 }
 
-/** The cases of a value switch: the high word every value shares, and each value's low word to its target. */
+/**
+ * The cases of a value switch: the high word every value shares, and each
+ * value's low word (`lows`, ascending, each once) with its target.
+ */
 export interface SwitchCases {
   readonly high: number;
-  readonly targets: ReadonlyMap<number, NodeId>;
+  readonly lows: readonly number[];
+  readonly targets: readonly NodeId[];
 }
 
 /**
@@ -36,7 +40,7 @@ export interface SwitchCases {
  * 0. `plans` keeps the trees' plans between compilations.
  */
 export function switchOn(g: Graph, arg: Argument, cases: SwitchCases, otherwise: NodeId, plans?: TreePlans): NodeId {
-  const ranges = partition([{ start: 0, end: 0xffffffff, outcome: otherwise }], cases.targets);
+  const ranges = partition([{ start: 0, end: 0xffffffff, outcome: otherwise }], cases.lows, cases.targets);
   const low = g.load(SeccompDataOffset.argLow(arg.index), decideRanges(g, ranges, plans));
   if (arg.width === 32) return low;
   return g.load(SeccompDataOffset.argHigh(arg.index), g.branch('eq', cases.high, low, otherwise));

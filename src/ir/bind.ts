@@ -1,11 +1,14 @@
 /**
  * bind: a CheckedPolicy and param values to the RuleModel. Loops are
  * expanded in place and arithmetic evaluated; everything else was settled by
- * `check`, so this is one quick walk.
+ * `check`, so this is one quick walk. Params that are right go through the
+ * policy's compiled binder (binder.ts); the walk here, which reports every
+ * problem, runs when that gives up.
  */
 import { DiagnosticError, tooManyRules, type Diagnostic } from '../diagnostics.js';
 import { RULE_COUNT_LIMIT } from '../check/limits.js';
 import type { CheckedItem, CheckedPolicy, ParamValue } from '../check/checked.js';
+import { binderOf } from './binder.js';
 import { bindParams } from './bindParams.js';
 import { instantiate, lookup, type Environment } from './instantiate.js';
 import { rule, ruleModel, type ArchRules, type Rule, type RuleModel } from './model.js';
@@ -65,6 +68,13 @@ function bindItems(
  *     const model = bind(policy, { epoll: 4, nets: [], blocks: [{ fd: 6, block_size: 512, capacity: 4194304 }] });
  */
 export function bind(policy: CheckedPolicy, params: Readonly<Record<string, unknown>> = {}): RuleModel {
+  // The policy's compiled binder binds params that are right; this walk
+  // runs when it gives up, to find and name every problem.
+  return binderOf(policy)?.bind(params) ?? bindReporting(policy, params);
+}
+
+/** bindReporting binds by walking the templates, reporting every problem with its span. */
+export function bindReporting(policy: CheckedPolicy, params: Readonly<Record<string, unknown>> = {}): RuleModel {
   const problems: Diagnostic[] = [];
   const seen = new Set<string>();
   const report = (diagnostic: Diagnostic) => {

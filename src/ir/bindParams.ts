@@ -11,7 +11,8 @@ type Report = (diagnostic: Diagnostic) => void;
 
 const INTEGER_TEXT = /^(?:0x[0-9a-f](?:_?[0-9a-f])*|0o[0-7](?:_?[0-7])*|0b[01](?:_?[01])*|[0-9](?:_?[0-9])*)$/i;
 
-function integerOf(value: unknown): bigint | undefined {
+/** integerOf reads an integer binding: a bigint, a safe integer number, or integer text (decimal, 0x, 0o, 0b, `_` between digits). */
+export function integerOf(value: unknown): bigint | undefined {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
   if (typeof value === 'string' && INTEGER_TEXT.test(value.trim())) {
