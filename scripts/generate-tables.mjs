@@ -522,7 +522,8 @@ const CONSTANT_NAME = new RegExp('^(' + [
   'AF_', 'SOCK_', 'MSG_', 'CLONE_', 'FUTEX_', 'TFD_', 'EFD_', 'EPOLL', 'PR_', 'SECCOMP_', 'SIG', 'E[A-Z0-9]+$',
   'S_I[FRWSX]', 'GRND_', 'MFD_', 'IPPROTO_', 'SOL_', 'SO_', 'FIO', 'TIOC', 'TC[GS]ETS', 'RLIMIT_', 'RLIM_INFINITY$',
   'P_(ALL|PID|PGID|PIDFD)$', 'W(NOHANG|UNTRACED|STOPPED|EXITED|CONTINUED|NOWAIT)$', '__W(ALL|CLONE|NOTHREAD)$',
-  'SPLICE_F_', 'POLL', 'SYS_', 'TUNSETIFF$', 'IFF_(TAP|TUN|NO_PI)$', 'SIOCGIF(MTU|FLAGS)$',
+  'SPLICE_F_', 'POLL', 'SYS_', 'TUNSETIFF$', 'IFF_(TAP|TUN|NO_PI)$', 'SIOCGIF(MTU|FLAGS)$', 'SIOCETHTOOL$',
+  'ETHTOOL_[GS](GRO|GSO)$',
 ].join('|') + ')');
 
 /** uapi headers that define those constants. asm/prctl.h exists on x86 only. */
@@ -540,6 +541,8 @@ const INTERNAL_CONSTANTS = [
   ['include/linux/net.h', /^SOCK_(CLOEXEC|NONBLOCK)$/],
   ['include/linux/eventfd.h', /^EFD_(SEMAPHORE|CLOEXEC|NONBLOCK)$/],
   ['include/linux/splice.h', /^SPLICE_F_\w+$/],
+  // The uapi header itself needs libc's limits.h, so its command numbers are copied.
+  ['include/uapi/linux/ethtool.h', /^ETHTOOL_[GS](GRO|GSO)$/],
 ];
 const INTERNAL_EXCLUDED = new Set(['MSG_CMSG_COMPAT']);
 

@@ -17,6 +17,11 @@ const K = hostConstants({
   TUNSETIFF: 'TUNSETIFF',
   SIOCGIFMTU: 'SIOCGIFMTU',
   SIOCGIFFLAGS: 'SIOCGIFFLAGS',
+  SIOCETHTOOL: 'SIOCETHTOOL',
+  ETHTOOL_GGRO: 'ETHTOOL_GGRO',
+  ETHTOOL_SGRO: 'ETHTOOL_SGRO',
+  ETHTOOL_GGSO: 'ETHTOOL_GGSO',
+  ETHTOOL_SGSO: 'ETHTOOL_SGSO',
   ENODEV: 'ENODEV',
   IFF_TAP: 'IFF_TAP',
   IFF_NO_PI: 'IFF_NO_PI',
@@ -92,17 +97,56 @@ export function randomMac(): Uint8Array {
 }
 
 /** Runs an interface ioctl on a throwaway datagram socket and returns the request buffer, or the errno. */
-function interfaceRequest(iface: string, request: number): Buffer | number {
-  const { libc, errno } = loadNative();
+function interfaceRequest(iface: string, request: number, data?: Buffer): Buffer | number {
+  const native = loadNative();
+  const { libc, errno } = native;
   const socket = libc.socket(K.AF_INET, K.SOCK_DGRAM | K.SOCK_CLOEXEC, 0);
   if (socket < 0) throw new LaunchIoError(`cannot make a socket to query ${iface}: errno ${errno()}`);
   try {
     const buffer = Buffer.alloc(IFREQ_SIZE);
     buffer.write(iface, 0, IFNAMSIZ - 1, 'latin1');
+    // ifr_data: the request's own structure, for the requests that take one.
+    if (data !== undefined) native.writePointer(buffer, IFNAMSIZ, data);
     return libc.ioctl(socket, request, buffer) < 0 ? errno() : buffer;
   } finally {
     libc.close(socket);
   }
+}
+
+/** ethtool runs one SIOCETHTOOL command on `struct ethtool_value { u32 cmd; u32 data; }`: the data back, or the errno. */
+function ethtool(iface: string, command: number, value = 0): { readonly data: number } | { readonly errno: number } {
+  const request = Buffer.alloc(8);
+  request.writeUInt32LE(command, 0);
+  request.writeUInt32LE(value, 4);
+  const reply = interfaceRequest(iface, K.SIOCETHTOOL, request);
+  return typeof reply === 'number' ? { errno: reply } : { data: request.readUInt32LE(4) };
+}
+
+/** Offloads says whether an interface coalesces received frames (GRO) and segments sent ones late (GSO). */
+export interface Offloads {
+  readonly gro: boolean;
+  readonly gso: boolean;
+}
+
+/** interfaceOffloads reads an interface's GRO and GSO settings (ETHTOOL_GGRO, ETHTOOL_GGSO). */
+export function interfaceOffloads(iface: string): Offloads {
+  const read = (command: number, what: string): boolean => {
+    const reply = ethtool(iface, command);
+    if ('errno' in reply) throw new LaunchIoError(`cannot read the ${what} setting of ${iface}: errno ${reply.errno}`);
+    return reply.data !== 0;
+  };
+  return { gro: read(K.ETHTOOL_GGRO, 'GRO'), gso: read(K.ETHTOOL_GGSO, 'GSO') };
+}
+
+/**
+ * switchOffloadsOff turns GRO and GSO off on a tap, as upstream's tender
+ * does, so the guest's frames go through as the guest made them. Switching
+ * needs CAP_NET_ADMIN; where the kernel refuses, the launch goes on with the
+ * interface as it was: the guest works either way, since a tap without a
+ * virtio header hands out only whole frames.
+ */
+function switchOffloadsOff(iface: string): void {
+  for (const command of [K.ETHTOOL_SGRO, K.ETHTOOL_SGSO]) ethtool(iface, command, 0);
 }
 
 /** interfaceFlags reads an interface's flags (SIOCGIFFLAGS), refusing one that does not exist. */
@@ -114,7 +158,7 @@ function interfaceFlags(iface: string): number {
   return reply.readUInt16LE(IFNAMSIZ);
 }
 
-/** openTap attaches to an existing, up tap interface through /dev/net/tun and reads its MTU. */
+/** openTap attaches to an existing, up tap interface through /dev/net/tun, reads its MTU and switches GRO and GSO off. */
 export function openTap(option: NetOption, manifest: Manifest): OpenDevice {
   const entry = findEntry(manifest, option.name, DeviceType.net, `--net:${option.name}`);
   const flags = interfaceFlags(option.iface);
@@ -136,6 +180,7 @@ export function openTap(option: NetOption, manifest: Manifest): OpenDevice {
     const returned = request.subarray(0, IFNAMSIZ).toString('latin1').replace(/\0.*$/s, '');
     if (returned !== option.iface) throw new LaunchRefused(`Could not attach interface ${option.iface}: the kernel named it ${returned}`);
     const mtu = interfaceMtu(option.iface);
+    switchOffloadsOff(option.iface);
     const mac = option.mac ?? randomMac();
     return { name: option.name, source: option.iface, hostFd: fd, attachment: { kind: 'net', index: entry.index, fd: -1, mac, mtu } };
   } catch (error) {

@@ -44,9 +44,11 @@ const CHILD = `
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { describeLaunch, runUnikernel } from ${JSON.stringify(join(root, 'src', 'tender', 'run.ts'))};
+import { interfaceOffloads } from ${JSON.stringify(join(root, 'src', 'tender', 'devices.ts'))};
 const kernel = process.argv[2];
 const nets = [{ name: 'service', iface: 'tap0', mac: Uint8Array.from([2, 0, 0, 0x12, 0x34, 0x56]) }];
 const received = () => Number(readFileSync('/sys/class/net/tap0/statistics/rx_packets', 'utf8'));
+const offloadsBefore = interfaceOffloads('tap0');
 const plan = await describeLaunch({ kernel, memoryMiB: 2, nets });
 const before = received();
 // Each datagram to a new neighbour makes the kernel send an ARP request out of the tap.
@@ -65,11 +67,13 @@ process.stdout.write(JSON.stringify({
   mtu: attachment.mtu,
   mac: [...attachment.mac],
   epoll: plan.fds.epoll,
+  offloadsBefore,
+  offloadsAfter: interfaceOffloads('tap0'),
 }));
 `;
 
 describe.skipIf(problem !== undefined)(`net over a tap${problem ? ` (skipped: ${problem})` : ''}`, () => {
-  it('attaches the tap and the guest echoes three frames', () => {
+  it('attaches the tap (GRO and GSO switched off) and the guest echoes three frames', () => {
     const directory = mkdtempSync(join(tmpdir(), 'nabla-net-'));
     const script = join(directory, 'echo.ts');
     writeFileSync(script, CHILD);
@@ -84,5 +88,8 @@ describe.skipIf(problem !== undefined)(`net over a tap${problem ? ` (skipped: ${
     expect(report).toMatchObject({ exitCode: 0, fd: 4, epoll: 5, mtu: 1500, mac: [2, 0, 0, 0x12, 0x34, 0x56] });
     expect(report.stdout).toContain('SUCCESS');
     expect(report.echoed).toBeGreaterThanOrEqual(3);
+    // A new tap coalesces and segments in software until the launcher switches both off.
+    expect(report.offloadsBefore).toEqual({ gro: true, gso: true });
+    expect(report.offloadsAfter).toEqual({ gro: false, gso: false });
   });
 });
