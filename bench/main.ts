@@ -7,7 +7,7 @@
  * runUnikernel.
  *
  * Environment: BENCH_ITERATIONS (kernel loop length, default 100000),
- * BENCH_REPEATS (kernel runs per filter, default 15), BENCH_COPIES (how many
+ * BENCH_REPEATS (kernel runs per filter, default 25), BENCH_COPIES (how many
  * copies of a filter one timed program chains, default 16, fewer where the
  * 4096-instruction limit says so), BENCH_KERNEL=0 to skip
  * the kernel timing.
@@ -42,7 +42,7 @@ function kernelOptions(): { options: Pick<RunOptions, 'kernel' | 'kernelSkipReas
   try {
     const workspace = createKernelWorkspace();
     const iterations = positiveInteger('BENCH_ITERATIONS', 100_000);
-    const repeats = positiveInteger('BENCH_REPEATS', 15);
+    const repeats = positiveInteger('BENCH_REPEATS', 25);
     const copies = positiveInteger('BENCH_COPIES', 16);
     return { options: { kernel: { workspace, iterations, repeats, copies } }, workspace };
   } catch (error) {
