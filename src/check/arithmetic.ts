@@ -68,13 +68,19 @@ export function applyUnary(operator: UnaryOperator, operand: bigint, span: Span)
   return bounded(operator === '-' ? -operand : ~operand, span, MIN_VALUE);
 }
 
+/** The number of values of an argument of each width. */
+const WIDTH_SIZE = { 32: 1n << 32n, 64: 1n << 64n } as const;
+
+/** fitsWidth tells whether a value is already what an argument of `width` bits is compared with (no reduction needed). */
+export function fitsWidth(value: bigint, width: 32 | 64): boolean {
+  return value >= 0n && value < WIDTH_SIZE[width];
+}
+
 /**
  * reduceToWidth turns a value into the unsigned value an argument of `width`
  * bits is compared with: non-negative values must fit; negative values down
  * to -2^(width-1) are taken modulo 2^width.
  */
-const WIDTH_SIZE = { 32: 1n << 32n, 64: 1n << 64n } as const;
-
 export function reduceToWidth(value: bigint, width: 32 | 64, span: Span): ArithmeticResult {
   const size = WIDTH_SIZE[width];
   if (value >= 0n) return value < size ? { value } : { diagnostic: valueTooWide(value, width, span) };

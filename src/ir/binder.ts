@@ -20,7 +20,7 @@
  * code generator lowers a rule list it has met before by reference, so the
  * second syscall's checks cost nothing.
  */
-import { applyBinary, applyUnary, MAX_VALUE, reduceToWidth } from '../check/arithmetic.js';
+import { applyBinary, applyUnary, fitsWidth, reduceToWidth } from '../check/arithmetic.js';
 import type { CheckedItem, CheckedParam, CheckedPolicy, ConditionTemplate, ParamType, ParamValue, SlotTemplate, ValueTemplate } from '../check/checked.js';
 import { SCALAR_LIMITS } from '../check/checked.js';
 import { RULE_COUNT_LIMIT } from '../check/limits.js';
@@ -55,14 +55,9 @@ type Run = (environment: Environment, collecting: Collecting) => boolean;
 /** Why a policy has no compiled binder: a template the closures do not cover. */
 class NotCompiled extends Error {}
 
-const LIMIT32 = 1n << 32n;
-
-/** fits tells whether a value needs no reduction to an argument's width. */
-const fits = (value: bigint, width: 32 | 64): boolean => value >= 0n && (width === 64 ? value <= MAX_VALUE : value < LIMIT32);
-
 /** toWidth reduces a value to the argument's width as `bind` does, or gives up where that reports. */
 function toWidth(value: bigint | undefined, width: 32 | 64, span: Span): bigint | undefined {
-  if (value === undefined || fits(value, width)) return value;
+  if (value === undefined || fitsWidth(value, width)) return value;
   const result = reduceToWidth(value, width, span);
   return 'value' in result ? result.value : undefined;
 }

@@ -4,7 +4,7 @@
  * and values too wide for their argument are reported with their spans.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { applyBinary, applyUnary, MAX_VALUE, reduceToWidth } from '../check/arithmetic.js';
+import { applyBinary, applyUnary, fitsWidth, reduceToWidth } from '../check/arithmetic.js';
 import type { ConditionTemplate, ParamValue, ValueTemplate } from '../check/checked.js';
 import { and, compare, not, or, type Argument, type Comparison, type Condition, type Span } from './model.js';
 
@@ -46,12 +46,10 @@ export function evaluate(template: ValueTemplate, environment: Environment, repo
   }
 }
 
-const LIMIT32 = 1n << 32n;
-
 function widthValue(value: bigint | undefined, arg: Argument, span: Span, report: Report): bigint | undefined {
   if (value === undefined) return undefined;
   // Values that already fit need no reduction (and no result object).
-  if (value >= 0n && (arg.width === 64 ? value <= MAX_VALUE : value < LIMIT32)) return value;
+  if (fitsWidth(value, arg.width)) return value;
   const result = reduceToWidth(value, arg.width, span);
   return 'value' in result ? result.value : void report(result.diagnostic);
 }
