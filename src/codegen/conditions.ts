@@ -8,7 +8,7 @@
  */
 import { encodeAction } from '../bpf/seccomp.js';
 import type { Action, Argument, Condition, Rule } from '../ir/model.js';
-import { and } from '../ir/model.js';
+import { and, sameCondition } from '../ir/model.js';
 import { highWord, lowerCompare, lowWord } from './compare.js';
 import type { TreePlans } from './dispatch.js';
 import type { Graph, NodeId } from './graph.js';
@@ -69,27 +69,6 @@ function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** sameCondition tells whether two conditions are alike in everything lowering reads, so that they lower to one node. */
-function sameCondition(a: Condition, b: Condition): boolean {
-  if (a === b) return true;
-  switch (a.kind) {
-    case 'compare':
-      return (
-        b.kind === 'compare' && a.op === b.op && a.value === b.value && a.mask === b.mask && a.arg.index === b.arg.index && a.arg.width === b.arg.width
-      );
-    case 'always':
-      return b.kind === 'always' && a.value === b.value;
-    case 'not':
-      return b.kind === 'not' && sameCondition(a.term, b.term);
-    case 'and':
-    case 'or': {
-      if (b.kind !== a.kind || a.terms.length !== b.terms.length) return false;
-      for (let i = 0; i < a.terms.length; i++) if (!sameCondition(a.terms[i]!, b.terms[i]!)) return false;
-      return true;
-    }
-  }
 }
 
 /** sameRest tells whether two splits' terms other than their equalities are alike, in order. */

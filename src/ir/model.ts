@@ -115,6 +115,27 @@ export interface Always {
 /** A boolean condition over the syscall's arguments. */
 export type Condition = Compare | And | Or | Not | Always;
 
+/** sameCondition tells whether two conditions are structurally equal: the same tree of the same comparisons. */
+export function sameCondition(a: Condition, b: Condition): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'compare':
+      return (
+        b.kind === 'compare' && a.op === b.op && a.value === b.value && a.mask === b.mask && a.arg.index === b.arg.index && a.arg.width === b.arg.width
+      );
+    case 'always':
+      return b.kind === 'always' && a.value === b.value;
+    case 'not':
+      return b.kind === 'not' && sameCondition(a.term, b.term);
+    case 'and':
+    case 'or': {
+      if (b.kind !== a.kind || a.terms.length !== b.terms.length) return false;
+      for (let i = 0; i < a.terms.length; i++) if (!sameCondition(a.terms[i]!, b.terms[i]!)) return false;
+      return true;
+    }
+  }
+}
+
 const MASK32 = 0xffff_ffffn;
 const MASK64 = 0xffff_ffff_ffff_ffffn;
 

@@ -148,29 +148,3 @@ export function implies(premise: Condition, conclusion: Condition): Answer {
 function flip(answer: Answer): Answer {
   return answer === 'unknown' ? answer : answer === 'yes' ? 'no' : 'yes';
 }
-
-/** sameCondition compares two conditions structurally. */
-export function sameCondition(a: Condition, b: Condition): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'always':
-      return a.value === (b as typeof a).value;
-    case 'not':
-      return sameCondition(a.term, (b as typeof a).term);
-    case 'and':
-    case 'or': {
-      const other = b as typeof a;
-      return a.terms.length === other.terms.length && a.terms.every((term, i) => sameCondition(term, other.terms[i]!));
-    }
-    case 'compare': {
-      const other = b as typeof a;
-      return (
-        a.arg.index === other.arg.index &&
-        a.arg.width === other.arg.width &&
-        a.op === other.op &&
-        a.mask === other.mask &&
-        a.value === other.value
-      );
-    }
-  }
-}

@@ -4,10 +4,10 @@
  * default. Decided with the truth engine, on each synthetic model.
  */
 import type { Action, Rule, RuleModel } from '../../ir/model.js';
-import { and, or, sameAction } from '../../ir/model.js';
+import { and, or, sameAction, sameCondition } from '../../ir/model.js';
 import { finding, type Finding } from '../catalogue.js';
 import { lineOf, spanKey, syscallName, type LintContext } from '../context.js';
-import { findWitness, holds, implies, sameCondition, satisfiable } from '../truth.js';
+import { findWitness, holds, implies, satisfiable } from '../truth.js';
 
 function describeAction(action: Action): string {
   return action.kind === 'errno' || action.kind === 'trap' || action.kind === 'trace'
