@@ -88,6 +88,21 @@ export function helperUnavailable(path: string, cause: unknown): InstallError {
   );
 }
 
+/** noNewPrivsFailed: prctl(PR_SET_NO_NEW_PRIVS) failed. */
+export function noNewPrivsFailed(errno: number): InstallError {
+  return systemCallFailed('E_NO_NEW_PRIVS', 'no_new_privs', 'prctl(PR_SET_NO_NEW_PRIVS)', errno);
+}
+
+/** prctlSeccompFailed: the fallback prctl(PR_SET_SECCOMP) failed. */
+export function prctlSeccompFailed(errno: number): InstallError {
+  return systemCallFailed('E_SECCOMP', 'prctl_seccomp', 'prctl(PR_SET_SECCOMP)', errno);
+}
+
+/** prctlTakesNoFlags: flags were asked for where only prctl(PR_SET_SECCOMP), which takes none, can install. */
+export function prctlTakesNoFlags(flags: readonly string[]): InstallError {
+  return flagCombination(`the running kernel has no seccomp(2), and prctl(PR_SET_SECCOMP) takes no flags (asked for ${flags.join(', ')})`);
+}
+
 /** programLength: the program is empty, too long, or not whole instructions. */
 export function programLength(byteLength: number, limit: number): InstallError {
   const what =

@@ -12,15 +12,14 @@
  * the program.) `prepareExec` alone is the bare execve, for a process that
  * installs nothing or can bear that risk.
  */
-import { BPF_MAXINSNS } from '../bpf/seccomp.js';
 import { hostConstants } from '../arch/index.js';
 import { spawnLibrary } from '../paths.js';
 import type { FilterFlag } from './constants.js';
 import { Errno, flagBits } from './constants.js';
 import type { InstallError } from './errors.js';
-import { flagCombination, programLength, systemCallFailed } from './errors.js';
+import { flagCombination, noNewPrivsFailed, prctlSeccompFailed, prctlTakesNoFlags, systemCallFailed } from './errors.js';
 import { installExecHelper, nativeCalls } from './ffi.js';
-import { resolveFlags, seccompFailed } from './install.js';
+import { instructionCount, resolveFlags, seccompFailed } from './install.js';
 import { seccompSyscallAvailable } from './support.js';
 
 /** Kernel constants, from the generated tables. */
@@ -163,8 +162,7 @@ export function prepareConfinedExec(
   env: Readonly<Record<string, string | undefined>>,
   options: ConfinedExecOptions = {},
 ): PreparedConfinedExec {
-  const length = bytes.length / 8;
-  if (bytes.length % 8 !== 0 || length < 1 || length > BPF_MAXINSNS) throw programLength(bytes.length, BPF_MAXINSNS);
+  const length = instructionCount(bytes);
   if (options.flags?.some((flag) => flag === 'tsync' || flag === 'tsync_esrch')) {
     throw flagCombination('a confined exec filters the calling thread only (execve ends the others), so it takes no TSYNC flags');
   }
@@ -176,11 +174,7 @@ export function prepareConfinedExec(
   const calls = nativeCalls();
   const helper = installExecHelper(options.helper ?? spawnLibrary());
   const via = seccompSyscallAvailable() ? 'seccomp' : 'prctl';
-  if (via === 'prctl' && flags.length > 0) {
-    throw flagCombination(
-      `the running kernel has no seccomp(2), and prctl(PR_SET_SECCOMP) takes no flags (asked for ${flags.join(', ')})`,
-    );
-  }
+  if (via === 'prctl' && flags.length > 0) throw prctlTakesNoFlags(flags);
   const filter = Buffer.from(bytes);
   const filterAddress = calls.address(filter);
   const layout = layoutExec(path, argv, env);
@@ -206,11 +200,9 @@ export function prepareConfinedExec(
 function helperFailed(errno: number, step: number, path: string, via: 'seccomp' | 'prctl', flags: readonly FilterFlag[]): InstallError {
   switch (step) {
     case HelperStep.noNewPrivs:
-      return systemCallFailed('E_NO_NEW_PRIVS', 'no_new_privs', 'prctl(PR_SET_NO_NEW_PRIVS)', errno);
+      return noNewPrivsFailed(errno);
     case HelperStep.seccomp:
-      return via === 'prctl'
-        ? systemCallFailed('E_SECCOMP', 'prctl_seccomp', 'prctl(PR_SET_SECCOMP)', errno)
-        : seccompFailed(errno, flags);
+      return via === 'prctl' ? prctlSeccompFailed(errno) : seccompFailed(errno, flags);
     case HelperStep.exec:
       return systemCallFailed('E_EXECVE', 'execve', `execve(${path})`, errno);
     default:

@@ -14,7 +14,7 @@ import { BPF_MAXINSNS } from '../bpf/seccomp.js';
 import type { FilterFlag } from './constants.js';
 import { Errno, FilterFlagBit, flagBits, Prctl, SeccompOperation } from './constants.js';
 import type { InstallError } from './errors.js';
-import { flagCombination, flagUnsupported, programLength, systemCallFailed, tsyncFailed } from './errors.js';
+import { flagCombination, flagUnsupported, noNewPrivsFailed, prctlSeccompFailed, prctlTakesNoFlags, programLength, systemCallFailed, tsyncFailed } from './errors.js';
 import type { NativeCalls } from './ffi.js';
 import { nativeCalls } from './ffi.js';
 import { flagAvailable } from './support.js';
@@ -79,14 +79,20 @@ function layoutProgram(calls: NativeCalls, bytes: Uint8Array): { filter: Buffer;
   return { filter, fprog };
 }
 
+/** instructionCount is the number of instructions of a program the kernel takes (1 to 4096 whole ones), or throws E_PROGRAM_LENGTH. */
+export function instructionCount(bytes: Uint8Array): number {
+  const length = bytes.length / 8;
+  if (bytes.length % 8 !== 0 || length < 1 || length > BPF_MAXINSNS) throw programLength(bytes.length, BPF_MAXINSNS);
+  return length;
+}
+
 /**
  * prepareInstall checks a program (raw `sock_filter` bytes, 1 to 4096
  * instructions) and the flags, loads FFI, and lays the program out.
  * Throws InstallError (E_PROGRAM_LENGTH, E_FLAG_COMBINATION, E_FFI_UNAVAILABLE).
  */
 export function prepareInstall(bytes: Uint8Array, options: InstallOptions = {}): PreparedInstall {
-  const length = bytes.length / 8;
-  if (bytes.length % 8 !== 0 || length < 1 || length > BPF_MAXINSNS) throw programLength(bytes.length, BPF_MAXINSNS);
+  const length = instructionCount(bytes);
   const flags = resolveFlags(options);
   const calls = nativeCalls();
   const { filter, fprog } = layoutProgram(calls, bytes);
@@ -102,7 +108,7 @@ export function prepareInstall(bytes: Uint8Array, options: InstallOptions = {}):
       used = true;
       retained.push(filter, fprog);
       if (noNewPrivs && calls.syscall('prctl', Prctl.setNoNewPrivs, 1, 0, 0, 0) === -1) {
-        throw systemCallFailed('E_NO_NEW_PRIVS', 'no_new_privs', 'prctl(PR_SET_NO_NEW_PRIVS)', calls.errno());
+        throw noNewPrivsFailed(calls.errno());
       }
       const result = calls.syscall('seccomp', SeccompOperation.setModeFilter, bits, fprogAddress);
       if (result === -1) return fallBack(calls, calls.errno(), flags, fprogAddress);
@@ -117,13 +123,9 @@ export function prepareInstall(bytes: Uint8Array, options: InstallOptions = {}):
 /** fallBack handles a failed seccomp(2): the prctl route, or the typed error. */
 function fallBack(calls: NativeCalls, errno: number, flags: readonly FilterFlag[], fprogAddress: number): InstallResult {
   if (errno === Errno.ENOSYS) {
-    if (flags.length > 0) {
-      throw flagCombination(
-        `the running kernel has no seccomp(2), and prctl(PR_SET_SECCOMP) takes no flags (asked for ${flags.join(', ')})`,
-      );
-    }
+    if (flags.length > 0) throw prctlTakesNoFlags(flags);
     if (calls.syscall('prctl', Prctl.setSeccomp, Prctl.seccompModeFilter, fprogAddress, 0, 0) === -1) {
-      throw systemCallFailed('E_SECCOMP', 'prctl_seccomp', 'prctl(PR_SET_SECCOMP)', calls.errno());
+      throw prctlSeccompFailed(calls.errno());
     }
     return { via: 'prctl', flags };
   }
