@@ -281,6 +281,15 @@ function dropUnusedIslands(slots: Slots): void {
   slots.sequence = slots.sequence.filter((slot) => !slots.island[slot] || used[slot] === 1);
 }
 
+/** Emitter makes one instruction of each kind a layout writes: the bytes, or typed instructions. */
+interface Emitter<T> {
+  ret(value: number): T;
+  load(offset: number): T;
+  and(mask: number): T;
+  jump(offset: number): T;
+  jumpIf(condition: MachineCondition, value: number, skipTrue: number, skipFalse: number): T;
+}
+
 /**
  * Layout is the graph under a root laid out as a program with every jump
  * resolved (far conditional jumps through islands, see islandsNeeded).
@@ -327,46 +336,47 @@ export class Layout {
   /** bytes writes the program as `struct sock_filter[]`. */
   bytes(): Uint8Array {
     const fields: number[] = [];
-    const { g, slots } = this;
-    slots.sequence.forEach((slot, i) => {
-      const id = slots.nodes[slot]!;
-      if (id < 0) {
-        const target = slots.targets[slot]!;
-        if (g.kind(target) === 'return') return void fields.push(RET_K, 0, 0, g.value(target));
-        return void fields.push(JA, 0, 0, this.at(target) - (i + 1));
-      }
-      switch (g.kind(id)) {
-        case 'return':
-          return void fields.push(RET_K, 0, 0, g.value(id));
-        case 'load':
-          return void fields.push(LD_W_ABS, 0, 0, g.value(id));
-        case 'mask':
-          return void fields.push(AND_K, 0, 0, g.value(id));
-        case 'branch':
-          return void fields.push(JUMP_K[g.condition(id)], this.skipTrue(slot, i), this.skipFalse(slot, i), g.value(id));
-      }
+    const write = (code: number, jt: number, jf: number, k: number): void => void fields.push(code, jt, jf, k);
+    this.emit<void>({
+      ret: (value) => write(RET_K, 0, 0, value),
+      load: (offset) => write(LD_W_ABS, 0, 0, offset),
+      and: (mask) => write(AND_K, 0, 0, mask),
+      jump: (offset) => write(JA, 0, 0, offset),
+      jumpIf: (condition, value, skipTrue, skipFalse) => write(JUMP_K[condition], skipTrue, skipFalse, value),
     });
     return sockFilterBytes(fields);
   }
 
   /** instructions returns the program as typed instructions. */
   instructions(): Instruction[] {
+    return this.emit<Instruction>({
+      ret: (value) => op.ret(value),
+      load: (offset) => op.load(offset),
+      and: (mask) => op.alu('and', mask),
+      jump: (offset) => op.jump(offset),
+      jumpIf: (condition, value, skipTrue, skipFalse) => op.jumpIf(condition, value, skipTrue, skipFalse),
+    });
+  }
+
+  /** emit makes each instruction of the program, in order, with `make`. */
+  private emit<T>(make: Emitter<T>): T[] {
     const { g, slots } = this;
     return slots.sequence.map((slot, i) => {
       const id = slots.nodes[slot]!;
       if (id < 0) {
+        // An island or a continuation: a copy of the return it reaches, or a jump to its target.
         const target = slots.targets[slot]!;
-        return g.kind(target) === 'return' ? op.ret(g.value(target)) : op.jump(this.at(target) - (i + 1));
+        return g.kind(target) === 'return' ? make.ret(g.value(target)) : make.jump(this.at(target) - (i + 1));
       }
       switch (g.kind(id)) {
         case 'return':
-          return op.ret(g.value(id));
+          return make.ret(g.value(id));
         case 'load':
-          return op.load(g.value(id));
+          return make.load(g.value(id));
         case 'mask':
-          return op.alu('and', g.value(id));
+          return make.and(g.value(id));
         case 'branch':
-          return op.jumpIf(g.condition(id), g.value(id), this.skipTrue(slot, i), this.skipFalse(slot, i));
+          return make.jumpIf(g.condition(id), g.value(id), this.skipTrue(slot, i), this.skipFalse(slot, i));
       }
     });
   }
