@@ -19,7 +19,7 @@ import type { Action, ArchName, RuleModel } from '../ir/model.js';
 import { action, rule, ruleModel } from '../ir/model.js';
 import { InstallError } from '../install/errors.js';
 import type { PreparedConfinedExec } from '../install/execve.js';
-import { execveErrnoMeansNotFound, prepareConfinedExec } from '../install/execve.js';
+import { execFailed, prepareConfinedExec } from '../install/execve.js';
 import { describeAction, describeCall } from '../install/report.js';
 import { runSupervised } from '../install/supervised.js';
 import type { Command } from './command.js';
@@ -181,8 +181,7 @@ function execInPlace(io: Io, file: string, arch: ArchName, bytes: Uint8Array, pa
     confined.exec();
   } catch (error) {
     if (!(error instanceof InstallError) || error.step !== 'execve') throw installFailure(error);
-    io.stderr.write(`nabla-seccomp exec: cannot run ${path}: ${error.message}\n`);
-    return execveErrnoMeansNotFound(error.errno) ? 127 : 126;
+    return execFailed((text) => io.stderr.write(text), path, error);
   }
 }
 

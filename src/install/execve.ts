@@ -268,7 +268,12 @@ export function prepareProcessForExec(): void {
   setMask(Buffer.alloc(SIGSET_SIZE), 'rt_sigprocmask');
 }
 
-/** execveErrnoMeansNotFound tells whether an execve errno means "no such program" (exit 127) rather than 126. */
-export function execveErrnoMeansNotFound(errno: number | undefined): boolean {
-  return errno === Errno.ENOENT;
+/**
+ * execFailed says, through `write`, that `path` could not be run, and
+ * returns the status a shell gives then: 127 when there is no such program,
+ * 126 when it cannot be executed.
+ */
+export function execFailed(write: (text: string) => void, path: string, error: InstallError): number {
+  write(`nabla-seccomp exec: cannot run ${path}: ${error.message}\n`);
+  return error.errno === Errno.ENOENT ? 127 : 126;
 }

@@ -14,7 +14,7 @@ import { hostConstants } from '../arch/index.js';
 import { readSync, writeSync } from 'node:fs';
 import { InstallError } from './errors.js';
 import type { PreparedConfinedExec } from './execve.js';
-import { execveErrnoMeansNotFound, prepareConfinedExec } from './execve.js';
+import { execFailed, prepareConfinedExec } from './execve.js';
 import { nativeCalls } from './ffi.js';
 import type { StageRequest } from './supervised.js';
 import { STAGE_CHANNEL_FD, STAGE_SYNC_COUNT } from './supervised.js';
@@ -75,8 +75,7 @@ function run(): void {
       report(error);
       process.exit(125);
     }
-    process.stderr.write(`nabla-seccomp exec: cannot run ${confined.path}: ${error.message}\n`);
-    process.exit(execveErrnoMeansNotFound(error.errno) ? 127 : 126);
+    process.exit(execFailed((text) => process.stderr.write(text), confined.path, error));
   }
 }
 
